@@ -1,0 +1,39 @@
+"""The `evolve` command. Lists only commands that work; each lives in `evolve/commands/<name>.py`."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__, environment
+from .commands import goals, validate
+from .config import load_config
+
+COMMANDS = {"validate": validate, "goals": goals}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evolve", description="Evolve Agent Skills libraries, scored by executing what a small model writes.")
+    parser.add_argument("--version", action="version", version=f"evolve {__version__}")
+    parser.add_argument("--config", type=Path, help="run configuration (default: configs/default.toml if present)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS.values():
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config, problems = load_config(args.config)
+    if config is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print("evolve: the configuration has errors; fix them and run again", file=sys.stderr)
+        return 2
+    environment.prepare(Path(config.paths.state))
+    return COMMANDS[args.command].run(args, config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Configuration: the default file documents every option and matches the built-in defaults."""
+import dataclasses
+import typing
+from pathlib import Path
+
+from evolve.config import Config, load_config
+
+DEFAULT = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
+
+
+def test_default_file_equals_builtin_defaults():
+    config, problems = load_config(DEFAULT)
+    assert problems == []
+    assert config == Config()
+
+
+def test_every_option_is_in_the_default_file_with_a_comment_above_it():
+    lines = DEFAULT.read_text().splitlines()
+    section = ()
+    documented = set()
+    for number, line in enumerate(lines):
+        if line.startswith("["):
+            section = tuple(line.strip("[] ").split("."))
+        elif "=" in line and not line.startswith("#"):
+            assert lines[number - 1].startswith("#"), f"option on line {number + 1} has no comment above it"
+            documented.add((section, line.split("=")[0].strip()))
+    hints = typing.get_type_hints(Config)
+    expected = {((name,), f.name) for name in hints for f in dataclasses.fields(hints[name])}
+    assert documented == expected
+
+
+def test_unknown_key_suggests_the_closest_valid_key(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[paths]\nskils = "x"\n')
+    config, problems = load_config(path)
+    assert config is None
+    (problem,) = problems
+    assert problem.code == "unknown-key" and "did you mean 'skills'" in problem.message and problem.line == 2
+
+
+def test_unknown_section_and_bad_values(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[libary]\nmax_skill_bytes = 10\n')
+    _, problems = load_config(path)
+    assert "did you mean 'library'" in problems[0].message
+    path.write_text('[library]\nmax_skill_bytes = 10\n')
+    _, problems = load_config(path)
+    assert problems[0].code == "out-of-range" and problems[0].line == 2
+
+
+def test_no_config_file_means_builtin_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None) == (Config(), [])
