@@ -29,9 +29,37 @@ class LibraryLimits:
 
 
 @dataclass(frozen=True)
+class EvaluationSettings:
+    plugin: str = "evaluators/tvb"
+    cell_timeout_s: float = field(default=180.0, metadata={"min": 1})
+    notebook_timeout_s: float = field(default=600.0, metadata={"min": 1})
+    budget_factor: float = field(default=3.0, metadata={"min": 1})
+    memory_mb: int = field(default=4096, metadata={"min": 256})
+    workdir: str = ".evolve/executions"
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    executed_weight: float = field(default=0.25, metadata={"min": 0})
+    checks_weight: float = field(default=0.75, metadata={"min": 0})
+    pitfall_penalty: float = field(default=0.05, metadata={"min": 0})
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    enabled: bool = False
+    model: str = ""
+    template: str = "evaluators/tvb/judge.md.j2"
+    max_attempts: int = field(default=3, metadata={"min": 1})
+
+
+@dataclass(frozen=True)
 class Config:
     paths: Paths = field(default_factory=Paths)
     library: LibraryLimits = field(default_factory=LibraryLimits)
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    score: ScoreWeights = field(default_factory=ScoreWeights)
+    judge: JudgeSettings = field(default_factory=JudgeSettings)
 
 
 def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]:

@@ -15,3 +15,8 @@ for _var, _sub in {
     os.environ.setdefault(_var, os.path.join(_STATE, _sub))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Engine tests import the scripted model helper as a plain module.
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))

@@ -1,0 +1,101 @@
+"""From a model's reply to a notebook: every accepted shape, and prose rejected with an actionable reason."""
+import json
+
+import nbformat
+
+from evolve import notebook
+from evolve.notebook import from_reply
+
+PERCENT = """# %% [markdown]
+# # Title
+# Some words.
+
+# %%
+import numpy as np
+x = np.arange(3)
+
+# %%
+print(x.sum())
+"""
+
+
+def kinds(draft):
+    return [c.cell_type for c in draft.notebook.cells]
+
+
+def test_bare_percent_text_becomes_cells():
+    draft = from_reply(PERCENT)
+    assert draft.ok and kinds(draft) == ["markdown", "code", "code"]
+    assert draft.notebook.cells[1].source.startswith("import numpy")
+    assert draft.notebook.cells[0].source.startswith("# Title")
+    nbformat.validate(draft.notebook)
+
+
+def test_percent_inside_a_fence_with_chatter_around_it():
+    reply = f"Sure! Here is the notebook:\n\n```python\n{PERCENT}```\n\nLet me know if you need more."
+    draft = from_reply(reply)
+    assert draft.ok and kinds(draft) == ["markdown", "code", "code"]
+
+
+def test_the_longest_percent_block_wins():
+    reply = f"First a snippet:\n```python\n# %%\nx = 1\n```\nNow the notebook:\n```python\n{PERCENT}```"
+    assert len(from_reply(reply).notebook.cells) == 3
+
+
+def test_plain_fences_become_one_code_cell_each_with_prose_as_markdown():
+    reply = "Load data:\n```python\nx = 1\n```\nThen print:\n```py\nprint(x)\n```\nDone."
+    draft = from_reply(reply)
+    assert kinds(draft) == ["markdown", "code", "markdown", "code", "markdown"]
+
+
+def test_non_python_fences_are_not_code():
+    reply = "Run this:\n```bash\npip install tvb\n```\nThen nothing else."
+    draft = from_reply(reply)
+    assert not draft.ok and "no Python code" in draft.reason
+
+
+def test_bare_code_is_one_cell():
+    draft = from_reply("import math\nprint(math.pi)\n")
+    assert draft.ok and kinds(draft) == ["code"]
+
+
+def test_prose_is_rejected_with_instructions():
+    draft = from_reply("To simulate the brain, first load the connectivity, then configure a model.")
+    assert not draft.ok
+    assert "```python" in draft.reason and "# %%" in draft.reason
+
+
+def test_empty_reply_is_rejected():
+    assert not from_reply("").ok
+    assert not from_reply("```python\n\n```").ok
+
+
+def test_notebook_json_is_accepted_when_valid():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y = 2")])
+    draft = from_reply(json.dumps(nb))
+    assert draft.ok and draft.notebook.cells[0].source == "y = 2"
+
+
+def test_syntax_errors_are_reported_per_cell_but_the_notebook_is_built():
+    draft = from_reply("# %%\nx = 1\n# %%\nprint(x\n")
+    assert draft.ok
+    assert draft.syntax_errors == ["code cell 2, line 1: SyntaxError: '(' was never closed"]
+
+
+def test_magics_do_not_count_as_syntax_errors():
+    assert from_reply("# %%\n%matplotlib inline\nx = 1\n").syntax_errors == []
+
+
+def test_unterminated_fence_still_yields_code():
+    draft = from_reply("```python\n# %%\nx = 1\n# %%\nprint(x)\n")
+    assert draft.ok and len(draft.notebook.cells) == 2
+
+
+def test_read_py_percent_and_ipynb(tmp_path):
+    py = tmp_path / "n.py"
+    py.write_text(PERCENT)
+    nb = notebook.read(py)
+    assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
+    notebook.write(nb, tmp_path / "n.ipynb")
+    assert notebook.read(tmp_path / "n.ipynb").cells[2].source == "print(x.sum())"
+    assert notebook.code_text(nb).count("\n\n") == 1
