@@ -52,4 +52,10 @@ def in_range(name: str, ctx: CheckContext, key: str, low: float, high: float, un
 
 
 def at_least(name: str, ctx: CheckContext, key: str, low: float, unit: str) -> CheckResult:
-    return in_range(name, ctx, key, low, math.inf, unit)
+    """Passes when results.json holds a finite number under `key` of at least `low`."""
+    result = in_range(name, ctx, key, low, math.inf, unit)
+    value = number(ctx, key)
+    if value is None:
+        return result
+    relation = "≥" if result.passed else "<"
+    return CheckResult(name, result.passed, f"'{key}' = {value:g} {unit} {relation} {low:g} {unit} required")

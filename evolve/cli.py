@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 from . import __version__, environment
-from .commands import goals, validate
+from .commands import eval as eval_command
+from .commands import ablate, goals, trial, validate
 from .config import load_config
 
-COMMANDS = {"validate": validate, "goals": goals}
+COMMANDS = {"validate": validate, "goals": goals, "eval": eval_command, "trial": trial, "ablate": ablate}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from . import typed_toml
-from .problems import Problem
+from .problems import Problem, did_you_mean
 
 DEFAULT_CONFIG_PATH = Path("configs/default.toml")
 
@@ -46,6 +47,51 @@ class ScoreWeights:
 
 
 @dataclass(frozen=True)
+class RoleSettings:
+    """One model role. Keys are never configured here: litellm reads them from the environment."""
+
+    model: str
+    temperature: float = field(default=0.7, metadata={"min": 0})
+    top_p: float = field(default=0.8, metadata={"min": 0, "max": 1})
+    max_tokens: int = field(default=1024, metadata={"min": 1})
+    timeout_s: float = field(default=600.0, metadata={"min": 1})
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    backoff_s: float = field(default=2.0, metadata={"min": 0})
+    breaker_threshold: int = field(default=3, metadata={"min": 1})
+    breaker_cooldown_s: float = field(default=30.0, metadata={"min": 0})
+    max_outage_s: float = field(default=1800.0, metadata={"min": 0})
+    default_concurrency: int = field(default=4, metadata={"min": 1})
+    concurrency: dict[str, int] = field(default_factory=lambda: {"local": 1})
+
+
+def _default_roles() -> dict[str, RoleSettings]:
+    return {"student": RoleSettings("local/qwen2.5-coder-1.5b"),
+            "mutator": RoleSettings("local/qwen2.5-coder-1.5b", temperature=0.7, max_tokens=2048)}
+
+
+@dataclass(frozen=True)
+class LocalModelSettings:
+    threads: int = field(default=2, metadata={"min": 1})
+    context_tokens: int = field(default=8192, metadata={"min": 512})
+    cache: str = ".evolve/models"
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    max_turns: int = field(default=3, metadata={"min": 1})
+    routing: Literal["all", "bm25", "disclosure"] = "bm25"
+    skill_budget_bytes: int = field(default=12_000, metadata={"min": 0})
+    skill_budget_by_model: dict[str, int] = field(default_factory=lambda: {"local/qwen2.5-coder-1.5b": 9_000})
+    cache: bool = True
+
+    def budget_for(self, model: str) -> int:
+        return self.skill_budget_by_model.get(model, self.skill_budget_bytes)
+
+
+@dataclass(frozen=True)
 class JudgeSettings:
     enabled: bool = False
     model: str = ""
@@ -60,6 +106,10 @@ class Config:
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
     score: ScoreWeights = field(default_factory=ScoreWeights)
     judge: JudgeSettings = field(default_factory=JudgeSettings)
+    models: dict[str, RoleSettings] = field(default_factory=_default_roles)
+    model_policy: CallPolicy = field(default_factory=CallPolicy)
+    local_model: LocalModelSettings = field(default_factory=LocalModelSettings)
+    trial: TrialSettings = field(default_factory=TrialSettings)
 
 
 def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]:
@@ -71,4 +121,23 @@ def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]
     data, text, problems = typed_toml.read_toml(Path(path))
     if data is None:
         return None, problems
-    return typed_toml.load(Config, data, Path(path), text)
+    config, problems = typed_toml.load(Config, data, Path(path), text)
+    if config is None:
+        return None, problems
+    problems = _check_roles(config, Path(path), text)
+    return (None, problems) if problems else (config, [])
+
+
+ROLES = ("student", "mutator", "judge", "navigator")
+
+
+def _check_roles(config: Config, path: Path, text: str) -> list[Problem]:
+    problems = []
+    for role in config.models:
+        if role not in ROLES:
+            problems.append(Problem(path, f"unknown model role [models.{role}]: {did_you_mean(role, ROLES)}",
+                                    typed_toml.key_line(text, ("models", role), None), "unknown-key"))
+    if "student" not in config.models:
+        problems.append(Problem(path, "[models.student] is required: the model that writes notebooks", None,
+                                "missing-key"))
+    return problems

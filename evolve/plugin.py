@@ -38,9 +38,11 @@ class DomainPlugin(Protocol):
     - `summarize_trace(trace)`: a short text of that evidence, for feedback to the model and the mutator.
     - `pitfalls(code)`: known domain mistakes in the code (pure, static, fast). Each pitfall must rest on a
       behaviour the project's tests verify.
+    - `student_role`: completes the student's role sentence "You write Jupyter notebooks that answer …".
     """
 
     name: str
+    student_role: str
 
     def startup_files(self) -> Sequence[Path]: ...
 
@@ -79,7 +81,7 @@ def load_plugin(path: Path) -> DomainPlugin:
     if plugin is None:
         raise PluginError(f"{init}: defines no module-level 'plugin' object")
     if not isinstance(plugin, DomainPlugin):
-        missing = [m for m in ("name", "startup_files", "preload_code", "read_trace", "summarize_trace", "pitfalls")
+        missing = [m for m in ("name", "student_role", "startup_files", "preload_code", "read_trace", "summarize_trace", "pitfalls")
                    if not hasattr(plugin, m)]
         raise PluginError(f"{init}: 'plugin' lacks {', '.join(missing)} (see evolve.plugin.DomainPlugin)")
     return plugin

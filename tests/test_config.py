@@ -14,19 +14,36 @@ def test_default_file_equals_builtin_defaults():
     assert config == Config()
 
 
-def test_every_option_is_in_the_default_file_with_a_comment_above_it():
+def documented_options():
     lines = DEFAULT.read_text().splitlines()
-    section = ()
-    documented = set()
+    section, documented = (), set()
     for number, line in enumerate(lines):
         if line.startswith("["):
             section = tuple(line.strip("[] ").split("."))
         elif "=" in line and not line.startswith("#"):
             assert lines[number - 1].startswith("#"), f"option on line {number + 1} has no comment above it"
-            documented.add((section, line.split("=")[0].strip()))
-    hints = typing.get_type_hints(Config)
-    expected = {((name,), f.name) for name in hints for f in dataclasses.fields(hints[name])}
-    assert documented == expected
+            documented.add((section, line.split("=")[0].strip().strip('"')))
+    return documented
+
+
+def expected_options(cls, prefix):
+    for f in dataclasses.fields(cls):
+        hint = typing.get_type_hints(cls)[f.name]
+        if dataclasses.is_dataclass(hint):
+            yield from expected_options(hint, prefix + (f.name,))
+        elif typing.get_origin(hint) is dict:
+            value = f.default_factory() if f.default_factory is not dataclasses.MISSING else {}
+            for key, item in value.items():
+                if dataclasses.is_dataclass(item):
+                    yield from expected_options(type(item), prefix + (f.name, key))
+                else:
+                    yield prefix + (f.name,), key
+        else:
+            yield prefix, f.name
+
+
+def test_every_option_is_in_the_default_file_with_a_comment_above_it():
+    assert documented_options() == set(expected_options(Config, ()))
 
 
 def test_unknown_key_suggests_the_closest_valid_key(tmp_path):
@@ -51,3 +68,15 @@ def test_unknown_section_and_bad_values(tmp_path):
 def test_no_config_file_means_builtin_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert load_config(None) == (Config(), [])
+
+
+def test_model_roles_are_checked(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[models.studnet]\nmodel = "x"\n')
+    _, problems = load_config(path)
+    assert any("did you mean 'student'" in p.message for p in problems)
+    assert any("[models.student] is required" in p.message for p in problems)
+    path.write_text('[models.student]\nmodel = "ollama/qwen2.5-coder:1.5b"\n')
+    config, problems = load_config(path)
+    assert problems == [] and config.models["student"].model == "ollama/qwen2.5-coder:1.5b"
+    assert config.models["student"].temperature == 0.7

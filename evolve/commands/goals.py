@@ -1,23 +1,89 @@
-"""`evolve goals list`: the benchmark goals with split, tier and compute budget."""
+"""`evolve goals list` (split, tier, budget) and `evolve goals verify` (references pass, wrong solutions fail)."""
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 
 from ..goals import SPLITS, load_goals
+from ..plugin import PluginError, load_plugin
 from ..table import format_table
+from ..verify import solutions, verify
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("goals", help="list benchmark goals", description="Work with benchmark goals.")
+    parser = subparsers.add_parser("goals", help="list or verify benchmark goals", description="Work with benchmark goals.")
     actions = parser.add_subparsers(dest="goals_action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="list goals: slug, split, tier, budget, title")
     listing.add_argument("--goals", type=Path, help="goals folder (default: [paths] goals of the config)")
     listing.add_argument("--split", choices=SPLITS, action="append", help="only this split (repeatable)")
+    verifying = actions.add_parser(
+        "verify", help="run every reference (must pass) and wrong solution (must fail) through the evaluator",
+        description="Execute each goal's reference.py and wrong/*.py in the sandbox and score them. Exit 1 if a "
+                    "reference fails a check or a wrong solution passes them all.")
+    verifying.add_argument("slugs", nargs="*", help="goals to verify (default: all)")
+    verifying.add_argument("--goals", type=Path, help="goals folder (default: [paths] goals of the config)")
+    verifying.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
+    verifying.add_argument("--results", action="store_true", help="also print each solution's results.json")
     return parser
 
 
 def run(args, config) -> int:
+    if args.goals_action == "verify":
+        return verify_goals(args, config)
+    return list_goals(args, config)
+
+
+def verify_goals(args, config) -> int:
+    root = args.goals or Path(config.paths.goals)
+    goals, problems = load_goals(root)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    unknown = sorted(set(args.slugs) - {g.slug for g in goals})
+    if unknown:
+        print(f"evolve goals verify: no valid goal named {', '.join(unknown)} in {root}", file=sys.stderr)
+        return 1
+    if args.slugs:
+        goals = [g for g in goals if g.slug in args.slugs]
+    try:
+        plugin = load_plugin(Path(config.evaluation.plugin))
+    except PluginError as error:
+        print(f"evolve goals verify: {error}", file=sys.stderr)
+        return 1
+    total = sum(len(solutions(g)) for g in goals)
+    started, done = time.monotonic(), []
+
+    def progress(outcome):
+        done.append(outcome)
+        mark = "ok " if outcome.as_expected else "BAD"
+        print(f"[{len(done)}/{total}] {mark} {outcome.goal}/{outcome.solution} "
+              f"({outcome.evaluation.wall_s:.1f} s)", file=sys.stderr, flush=True)
+
+    outcomes = verify(goals, plugin, config.evaluation, config.score, Path(config.evaluation.workdir),
+                      jobs=args.jobs, progress=progress)
+    rows = []
+    for o in outcomes:
+        e = o.evaluation
+        checks = f"{sum(c.passed for c in e.checks)}/{len(e.checks)}"
+        failed = ", ".join(c.name for c in e.checks if not c.passed) or ("-" if e.executed else "did not run")
+        score = "error" if e.score is None else f"{e.score:.2f}"
+        rows.append((o.goal, o.solution, "pass" if o.expected_pass else "fail", checks, score, f"{e.wall_s:.1f}",
+                     "ok" if o.as_expected else "BAD", failed))
+    print(format_table(("goal", "solution", "expect", "checks", "score", "wall_s", "verdict", "failed checks"),
+                       rows))
+    if args.results:
+        for o in outcomes:
+            print(f"{o.goal}/{o.solution}: {json.dumps(o.evaluation.results)}")
+    bad = [o for o in outcomes if not o.as_expected]
+    references = [o for o in outcomes if o.solution == "reference"]
+    print(f"{len(goals)} goal(s), {len(outcomes)} solution(s), {len(bad)} not as expected; "
+          f"references {sum(o.as_expected for o in references)}/{len(references)} pass; "
+          f"wall time {time.monotonic() - started:.0f} s")
+    return 1 if bad or problems else 0
+
+
+def list_goals(args, config) -> int:
     root = args.goals or Path(config.paths.goals)
     goals, problems = load_goals(root, tuple(args.split) if args.split else None)
     rows = [(g.slug, g.split, g.tier, f"{g.budget_s:g}", g.title) for g in goals]

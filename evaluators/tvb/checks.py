@@ -1,0 +1,187 @@
+"""Reusable goal checks on the simulation trace (`ctx.trace`, the records `trace_hook.py` wrote).
+
+Each helper returns one `evolve.checks.CheckResult(name, passed, message)`. Messages state what was
+expected and what the trace shows, since a small model reads them to fix its notebook.
+Only runs that returned count as evidence (a run that raised simulated nothing); with no such run every
+check fails with a message starting "no simulation ran".
+Trace numbers are rounded to 6 significant digits by the hook, so comparisons allow a 1e-6 relative slack.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from evolve.checks import CheckContext, CheckResult
+
+from .trace import completed_runs, fmt, runs
+
+_EPS = 1e-6
+
+
+def _le(a: float, b: float) -> bool:
+    return a <= b + _EPS * max(1.0, abs(b))
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= _EPS * max(1.0, abs(b))
+
+
+def _no_run(name: str, ctx: CheckContext) -> CheckResult | None:
+    """The failing result when the trace has no completed run, else None."""
+    if completed_runs(ctx.trace):
+        return None
+    failed = [r for r in runs(ctx.trace) if r.get("error")]
+    if failed:
+        err = failed[-1]["error"]
+        return CheckResult(name, False, f"no simulation ran to completion: sim.run() raised {err.get('type')}: "
+                                        f"{str(err.get('message', ''))[:200]}")
+    configured = any(r.get("event") == "configure" for r in ctx.trace)
+    return CheckResult(name, False, "no simulation ran" + (
+        " (a Simulator was configured but sim.run() was never called)" if configured else
+        " (no TVB Simulator.run() was recorded)"))
+
+
+def _model_class(run: dict) -> str:
+    model = run.get("model")
+    return model.get("class", "?") if isinstance(model, dict) else "?"
+
+
+def _distinct(values: Iterable[Any]) -> str:
+    seen = []
+    for v in values:
+        if v not in seen:
+            seen.append(v)
+    return ", ".join(str(v) for v in seen) or "none"
+
+
+def used_model(name: str, ctx: CheckContext, model_class: str) -> CheckResult:
+    """Passes when some completed run used `models.<model_class>`."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    done = completed_runs(ctx.trace)
+    if any(_model_class(r) == model_class for r in done):
+        return CheckResult(name, True, f"a {model_class} simulation ran")
+    return CheckResult(name, False, f"expected a simulation with models.{model_class}; the trace shows runs of "
+                                    f"{_distinct(_model_class(r) for r in done)}")
+
+
+def simulated_at_least(name: str, ctx: CheckContext, ms: float) -> CheckResult:
+    """Passes when some completed run simulated at least `ms` milliseconds in one call."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    lengths = [r["simulation_length"] for r in completed_runs(ctx.trace)
+               if isinstance(r.get("simulation_length"), (int, float))]
+    longest = max(lengths, default=None)
+    if longest is not None and _le(ms, longest):
+        return CheckResult(name, True, f"a run simulated {fmt(longest)} ms (at least {fmt(ms)} ms required)")
+    shown = "unknown" if longest is None else f"{fmt(longest)} ms"
+    return CheckResult(name, False, f"expected one run of at least {fmt(ms)} ms; the longest run was {shown} "
+                                    f"(set it with sim.run(simulation_length={fmt(ms)}))")
+
+
+def monitor_present(name: str, ctx: CheckContext, monitor_class: str, period: float | None = None) -> CheckResult:
+    """Passes when some completed run had a `monitors.<monitor_class>` (with this period in ms, if given)."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    seen = []
+    for r in completed_runs(ctx.trace):
+        for m in r.get("monitors") or []:
+            if not isinstance(m, dict):
+                continue
+            seen.append(f"{m.get('class')}(period={fmt(m.get('period'))})")
+            p = m.get("period")
+            if m.get("class") == monitor_class and (
+                    period is None or (isinstance(p, (int, float)) and _close(p, period))):
+                return CheckResult(name, True, f"a {monitor_class} monitor with period {fmt(p)} ms was used")
+    wanted = f"monitors.{monitor_class}" + ("" if period is None else f"(period={fmt(period)})")
+    return CheckResult(name, False, f"expected a {wanted} monitor; the runs used {_distinct(seen)}")
+
+
+def stimulated_regions(name: str, ctx: CheckContext, labels: str | Iterable[str]) -> CheckResult:
+    """Passes when some completed run had a stimulus with non-zero weight on every region label given."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    wanted = [labels] if isinstance(labels, str) else list(labels)
+    seen = []
+    for r in completed_runs(ctx.trace):
+        stim = r.get("stimulus")
+        if not isinstance(stim, dict):
+            continue
+        got = [str(x) for x in stim.get("labels") or []]
+        seen.append(", ".join(got) if got else f"{stim.get('class')} (no region weights recorded)")
+        if all(label in got for label in wanted):
+            return CheckResult(name, True, f"the stimulus reached {', '.join(wanted)}")
+    want = ", ".join(wanted)
+    if not seen:
+        return CheckResult(name, False, f"expected a stimulus on {want}; no run had a stimulus "
+                                        f"(pass stimulus=patterns.StimuliRegion(...) to the Simulator)")
+    return CheckResult(name, False, f"expected a stimulus with non-zero weight on {want}; the stimulus weights were "
+                                    f"non-zero on: {'; '.join(seen)} (find indices by label in conn.region_labels)")
+
+
+def no_nan(name: str, ctx: CheckContext) -> CheckResult:
+    """Passes when no completed run produced NaN or inf in any monitor output."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    done = completed_runs(ctx.trace)
+    bad = [i for i, r in enumerate(done, 1) if r.get("nan")]
+    if not bad:
+        return CheckResult(name, True, f"all {len(done)} run(s) produced finite output")
+    first = done[bad[0] - 1]
+    dt = (first.get("integrator") or {}).get("dt")
+    return CheckResult(name, False, f"{len(bad)} of {len(done)} run(s) produced NaN/inf (first: a {_model_class(first)} "
+                                    f"run with dt={fmt(dt)} ms); the simulation diverged: use a smaller dt, smaller "
+                                    f"initial conditions or coupling, or normalised weights")
+
+
+def integrator_dt(name: str, ctx: CheckContext, max_dt: float | None = None, min_dt: float | None = None) -> CheckResult:
+    """Passes when every completed run's integrator dt lies within [min_dt, max_dt] (each bound optional)."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    bounds = " and ".join(s for s in (f"≥ {fmt(min_dt)} ms" if min_dt is not None else "",
+                                       f"≤ {fmt(max_dt)} ms" if max_dt is not None else "") if s) or "any"
+    dts = [(r.get("integrator") or {}).get("dt") for r in completed_runs(ctx.trace)]
+    for dt in dts:
+        if not isinstance(dt, (int, float)) or (max_dt is not None and not _le(dt, max_dt)) or (
+                min_dt is not None and not _le(min_dt, dt)):
+            return CheckResult(name, False, f"expected integrator dt {bounds}; a run used dt={fmt(dt)} ms "
+                                            f"(set it with integrators.HeunDeterministic(dt=...))")
+    return CheckResult(name, True, f"integrator dt {_distinct(fmt(d) for d in dts)} ms is {bounds}")
+
+
+def _value_range(value: Any) -> tuple[float, float] | None:
+    """(min, max) of a trace parameter value: a number or the hook's array dict."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value), float(value)
+    if isinstance(value, dict) and isinstance(value.get("min"), (int, float)) and isinstance(value.get("max"), (int, float)):
+        return float(value["min"]), float(value["max"])
+    return None
+
+
+def parameter_value(name: str, ctx: CheckContext, model_class: str, param: str, low: float, high: float) -> CheckResult:
+    """Passes when some completed run of `model_class` had `param` within [low, high] (all its values, for a
+    region-wise array). A parameter left at its class default is checked against that default."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    done = [r for r in completed_runs(ctx.trace) if _model_class(r) == model_class]
+    if not done:
+        return CheckResult(name, False, f"expected a models.{model_class} run with {param} in [{fmt(low)}, {fmt(high)}]; "
+                                        f"the trace shows runs of {_distinct(_model_class(r) for r in completed_runs(ctx.trace))}")
+    seen = []
+    for r in done:
+        model = r["model"]
+        params, defaults = model.get("params") or {}, model.get("defaults") or {}
+        if param in params:
+            value, note = params[param], ""
+        elif param in defaults:
+            value, note = defaults[param], " (class default)"
+        else:
+            known = ", ".join(sorted({*params, *defaults}))
+            return CheckResult(name, False, f"models.{model_class} has no parameter '{param}' in the trace (it has: {known})")
+        rng = _value_range(value)
+        seen.append(f"{param}={fmt(value)}{note}")
+        if rng is not None and _le(low, rng[0]) and _le(rng[1], high):
+            return CheckResult(name, True, f"{model_class}.{param} = {fmt(value)}{note} is within [{fmt(low)}, {fmt(high)}]")
+    return CheckResult(name, False, f"expected {model_class}.{param} in [{fmt(low)}, {fmt(high)}]; the runs used "
+                                    f"{_distinct(seen)} (pass it as {param}=np.array([...]))")

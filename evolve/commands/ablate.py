@@ -1,0 +1,85 @@
+"""`evolve ablate`: conditions × goals × seeds × models, with bootstrap intervals and paired differences."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ..goals import SPLITS, load_goals
+from ..library import load_library
+from ..table import format_table
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "ablate", help="compare skill conditions with paired trials and bootstrap intervals",
+        description="Run every condition on the same goals, seeds and models, then report per condition the mean "
+                    "score and success rate with bootstrap 95%% intervals, and the paired score difference "
+                    "against the first condition. Missing trials are counted and left out, never zeroed.")
+    parser.add_argument("--condition", action="append", metavar="NAME[=DIR]",
+                        help="'none' (no skills), 'seed' ([paths] skills), or NAME=DIR for a library folder; "
+                             "repeatable; the first is the baseline (default: none, seed)")
+    parser.add_argument("--goal", action="append", dest="goal_slugs", metavar="SLUG", help="goal (repeatable)")
+    parser.add_argument("--split", choices=SPLITS, action="append", help="goals of this split (repeatable)")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per cell (default 3)")
+    parser.add_argument("--model", action="append", dest="models", help="student model (repeatable; default: "
+                        "[models.student] model)")
+    parser.add_argument("--out", type=Path, help="JSONL file for the rows (default: .evolve/ablations/<time>.jsonl)")
+    return parser
+
+
+def parse_conditions(specs: list[str], config) -> list:
+    from ..ablation import Condition
+
+    conditions = []
+    for spec in specs:
+        name, _, folder = spec.partition("=")
+        if name == "none" and not folder:
+            conditions.append(Condition("none", None))
+            continue
+        path = Path(folder) if folder else (Path(config.paths.skills) if name == "seed" else None)
+        if path is None:
+            raise ValueError(f"condition '{spec}': use 'none', 'seed' or NAME=DIR")
+        library, problems = load_library(path, max_skill_bytes=config.library.max_skill_bytes)
+        if problems or not len(library):
+            detail = "; ".join(str(p) for p in problems[:3]) or "no skills found"
+            raise ValueError(f"condition '{spec}': {path}: {detail}")
+        conditions.append(Condition(name, library))
+    names = [c.name for c in conditions]
+    if len(set(names)) != len(names):
+        raise ValueError(f"condition names must differ: {names}")
+    return conditions
+
+
+def run(args, config) -> int:
+    from ..ablation import run_ablation, summarize
+    from ..session import open_session
+
+    try:
+        conditions = parse_conditions(args.condition or ["none", "seed"], config)
+    except ValueError as error:
+        print(f"evolve ablate: {error}", file=sys.stderr)
+        return 1
+    goals, problems = load_goals(Path(config.paths.goals), tuple(args.split) if args.split else None)
+    if args.goal_slugs:
+        unknown = sorted(set(args.goal_slugs) - {g.slug for g in goals})
+        if unknown:
+            print(f"evolve ablate: no valid goal {', '.join(unknown)}", file=sys.stderr)
+            return 1
+        goals = [g for g in goals if g.slug in args.goal_slugs]
+    if not goals:
+        print("evolve ablate: no goals selected", file=sys.stderr)
+        return 1
+    session = open_session(config)
+    models = args.models or [config.models["student"].model]
+    out = args.out or Path(config.paths.state) / "ablations" / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+    ctx = session.trial_context(progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
+    rows = run_ablation(conditions, goals, range(args.seeds), models, ctx, out,
+                        progress=lambda m: print(m, file=sys.stderr, flush=True))
+    baseline = conditions[0].name
+    table = [(s.condition, s.trials, s.missing, str(s.score), str(s.success),
+              "baseline" if s.vs_baseline is None else str(s.vs_baseline)) for s in summarize(rows, baseline)]
+    print(format_table(("condition", "trials", "missing", "mean score [95% CI]", "success rate [95% CI]",
+                        f"paired Δ score vs {baseline} [95% CI]"), table))
+    print(f"{len(goals)} goal(s) × {args.seeds} seed(s) × {len(models)} model(s); rows in {out}")
+    return 0

@@ -1,0 +1,67 @@
+"""`evolve eval NOTEBOOK --goal SLUG [--json FILE]`: score an existing notebook against a goal."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from .. import notebook as nb_io
+from ..evaluation import evaluate
+from ..goals import load_goal
+from ..plugin import PluginError, load_plugin
+from ..table import format_table
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "eval", help="score an existing notebook against a goal",
+        description="Execute a notebook (.ipynb, or .py in py:percent form) in the sandbox and score it against a "
+                    "goal: executed, checks, known pitfalls, score. Exit 0 when scoring completed, whatever the "
+                    "score; 1 when it could not be scored.")
+    parser.add_argument("notebook", type=Path, help="the notebook to score (.ipynb or py:percent .py)")
+    parser.add_argument("--goal", required=True, help="goal slug (a folder under [paths] goals) or a goal folder")
+    parser.add_argument("--json", type=Path, dest="json_out", help="also write the full breakdown as JSON here")
+    parser.add_argument("--workdir", type=Path, help="execution folder (default: a new one under [evaluation] workdir)")
+    return parser
+
+
+def run(args, config) -> int:
+    goal_dir = Path(args.goal) if Path(args.goal).is_dir() else Path(config.paths.goals) / args.goal
+    goal, problems = load_goal(goal_dir)
+    if goal is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"evolve eval: goal '{args.goal}' is not usable (see above)", file=sys.stderr)
+        return 1
+    try:
+        notebook = nb_io.read(args.notebook)
+    except FileNotFoundError:
+        print(f"evolve eval: {args.notebook}: no such file", file=sys.stderr)
+        return 1
+    except Exception as error:  # nbformat raises several unrelated types for a broken file
+        print(f"evolve eval: {args.notebook}: not a readable notebook ({type(error).__name__}: {error})",
+              file=sys.stderr)
+        return 1
+    try:
+        plugin = load_plugin(Path(config.evaluation.plugin))
+    except PluginError as error:
+        print(f"evolve eval: {error}", file=sys.stderr)
+        return 1
+    workdir = args.workdir or Path(config.evaluation.workdir) / f"eval-{goal.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
+    print(f"executing {args.notebook} for goal {goal.slug} in {workdir} …", file=sys.stderr)
+    evaluation = evaluate(notebook, goal, plugin, config.evaluation, config.score, workdir)
+    rows = [("executed", "yes" if evaluation.executed else "no", evaluation.error.splitlines()[0]
+             if evaluation.error else "")]
+    rows += [(f"check {c.name}", "pass" if c.passed else "FAIL", c.message) for c in evaluation.checks]
+    rows += [(f"pitfall {p.code}", f"line {p.line}" if p.line else "", p.message) for p in evaluation.pitfalls]
+    rows += [("wall time", f"{evaluation.wall_s:.1f} s", ""), ("isolation", "", ", ".join(evaluation.isolation))]
+    score = "not scored (infrastructure error)" if evaluation.score is None else f"{evaluation.score:.3f}"
+    rows.append(("score", score, ""))
+    print(format_table(("item", "result", "detail"), rows))
+    if args.json_out:
+        args.json_out.write_text(json.dumps(evaluation.to_json(), indent=2))
+    if evaluation.status != "scored":
+        print(f"evolve eval: {evaluation.error}", file=sys.stderr)
+        return 1
+    return 0

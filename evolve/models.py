@@ -1,0 +1,219 @@
+"""The model layer: every LLM call of every role goes through here, and through litellm.
+
+- Roles (`student`, `mutator`, `judge`) are configured separately; any litellm model name works.
+- Keys come only from the environment (litellm reads them); the config never holds a secret.
+- Per-provider concurrency limits; retry with exponential backoff (capped at the breaker cooldown) on rate
+  limits, server errors, timeouts and connection errors.
+- A circuit breaker per provider: after `breaker_threshold` consecutive failures the provider is "open" and
+  every caller of it *waits* (work pauses) for the cooldown before trying again. When a provider has failed
+  without a single success for longer than `max_outage_s`, `ProviderDown` is raised. A caller must record
+  that as missing data, never as a score.
+- Every call (success or failure) is recorded: role, requested and resolved model, tokens, latency, cost.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import litellm
+
+from .config import CallPolicy, RoleSettings
+
+litellm.suppress_debug_info = True
+
+TRANSIENT = (litellm.RateLimitError, litellm.ServiceUnavailableError, litellm.InternalServerError,
+             litellm.Timeout, litellm.APIConnectionError)
+
+
+class ProviderDown(Exception):
+    """A provider stayed unreachable past the outage limit: the work is missing, not failed."""
+
+
+class ModelCallError(Exception):
+    """A non-transient failure (bad request, auth, unknown model): retrying would not help."""
+
+
+@dataclass
+class CallRecord:
+    role: str
+    model: str
+    resolved_model: str | None
+    ok: bool
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float | None = None
+    attempts: int = 1
+    error: str | None = None
+    started_at: float = 0.0
+
+
+@dataclass
+class Completion:
+    text: str
+    record: CallRecord
+    raw: Any = None
+
+
+def provider_of(model: str) -> str:
+    return model.split("/", 1)[0] if "/" in model else "openai"
+
+
+class _Breaker:
+    """Consecutive-failure circuit breaker for one provider."""
+
+    def __init__(self, threshold: int, cooldown_s: float, clock: Callable[[], float]):
+        self.threshold, self.cooldown_s, self.clock = threshold, cooldown_s, clock
+        self.failures, self.open_until, self.down_since = 0, 0.0, None
+        self.lock = threading.Lock()
+
+    def wait_until_closed(self, max_outage_s: float, sleep: Callable[[float], None]) -> None:
+        while True:
+            with self.lock:
+                now = self.clock()
+                if now >= self.open_until:
+                    return
+                if self.down_since is not None and now - self.down_since > max_outage_s:
+                    raise ProviderDown(f"provider failing for {now - self.down_since:.0f} s "
+                                       f"(limit {max_outage_s:.0f} s)")
+                pause = self.open_until - now
+            sleep(min(pause, 5.0))
+
+    def outage_s(self) -> float:
+        """How long this provider has been failing without a single success."""
+        with self.lock:
+            return 0.0 if self.down_since is None else self.clock() - self.down_since
+
+    def success(self) -> None:
+        with self.lock:
+            self.failures, self.open_until, self.down_since = 0, 0.0, None
+
+    def failure(self) -> bool:
+        """Count a transient failure; True when this opened the breaker."""
+        with self.lock:
+            self.failures += 1
+            if self.down_since is None:
+                self.down_since = self.clock()
+            if self.failures >= self.threshold:
+                self.open_until = self.clock() + self.cooldown_s
+                return True
+            return False
+
+
+class ModelClient:
+    """Calls models by role. Thread-safe; share one per process."""
+
+    def __init__(self, roles: dict[str, RoleSettings], policy: CallPolicy = CallPolicy(),
+                 on_record: Callable[[CallRecord], None] | None = None,
+                 complete: Callable[..., Any] = litellm.completion, sleep: Callable[[float], None] = time.sleep,
+                 on_pause: Callable[[str, str], None] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.roles, self.policy = dict(roles), policy
+        self.records: list[CallRecord] = []
+        self._on_record, self._complete, self._sleep, self._on_pause = on_record, complete, sleep, on_pause
+        self._clock = clock
+        self._semaphores: dict[str, threading.Semaphore] = {}
+        self._breakers: dict[str, _Breaker] = {}
+        self._lock = threading.Lock()
+
+    def settings(self, role: str) -> RoleSettings:
+        if role not in self.roles:
+            raise ModelCallError(f"no model configured for role '{role}' (configured: {', '.join(self.roles)})")
+        return self.roles[role]
+
+    def complete(self, role: str, messages: list[dict[str, str]], **overrides) -> Completion:
+        """One chat completion for `role`. Raises ProviderDown (outage) or ModelCallError (permanent)."""
+        settings = self.settings(role)
+        model = overrides.pop("model", settings.model)
+        provider = provider_of(model)
+        params = {"temperature": settings.temperature, "top_p": settings.top_p, "max_tokens": settings.max_tokens,
+                  "timeout": settings.timeout_s, **overrides}
+        semaphore, breaker = self._guards(provider)
+        record = CallRecord(role=role, model=model, resolved_model=None, ok=False, started_at=time.time())
+        attempt = 0
+        try:
+            while True:
+                attempt += 1
+                breaker.wait_until_closed(self.policy.max_outage_s, self._sleep)
+                started = time.monotonic()
+                try:
+                    with semaphore:
+                        response = self._complete(model=model, messages=messages, **params)
+                except TRANSIENT as error:
+                    record.latency_s += time.monotonic() - started
+                    record.error = _short(error)
+                    if breaker.failure() and self._on_pause:
+                        self._on_pause(provider, record.error)
+                    if breaker.outage_s() > self.policy.max_outage_s:
+                        raise ProviderDown(f"{model}: failing for {breaker.outage_s():.0f} s "
+                                           f"(limit {self.policy.max_outage_s:.0f} s); last: {record.error}") from error
+                    self._sleep(min(self.policy.backoff_s * 2 ** min(attempt - 1, 16), self.policy.breaker_cooldown_s))
+                    continue
+                except ProviderDown:
+                    raise
+                except Exception as error:
+                    record.latency_s += time.monotonic() - started
+                    record.error = _short(error)
+                    raise ModelCallError(f"{model}: {record.error}") from error
+                record.latency_s += time.monotonic() - started
+                breaker.success()
+                break
+        except ProviderDown as error:
+            record.error = str(error)
+            record.attempts = attempt
+            self._keep(record)
+            raise
+        except ModelCallError:
+            record.attempts = attempt
+            self._keep(record)
+            raise
+        record.ok, record.attempts, record.error = True, attempt, None
+        usage = getattr(response, "usage", None)
+        record.prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        record.completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        record.resolved_model = getattr(response, "model", None) or model
+        record.cost_usd = _cost(response)
+        self._keep(record)
+        text = response.choices[0].message.content or ""
+        return Completion(text=text, record=record, raw=response)
+
+    def _guards(self, provider: str) -> tuple[threading.Semaphore, _Breaker]:
+        with self._lock:
+            if provider not in self._semaphores:
+                limit = self.policy.concurrency.get(provider, self.policy.default_concurrency)
+                self._semaphores[provider] = threading.Semaphore(max(1, limit))
+                self._breakers[provider] = _Breaker(self.policy.breaker_threshold, self.policy.breaker_cooldown_s,
+                                                    self._clock)
+            return self._semaphores[provider], self._breakers[provider]
+
+    def _keep(self, record: CallRecord) -> None:
+        with self._lock:
+            self.records.append(record)
+        if self._on_record:
+            self._on_record(record)
+
+    def usage_by_role(self) -> dict[str, dict[str, float]]:
+        totals: dict[str, dict[str, float]] = {}
+        for r in self.records:
+            t = totals.setdefault(r.role, {"calls": 0, "failed": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                                           "cost_usd": 0.0, "latency_s": 0.0})
+            t["calls"] += 1
+            t["failed"] += not r.ok
+            t["prompt_tokens"] += r.prompt_tokens
+            t["completion_tokens"] += r.completion_tokens
+            t["cost_usd"] += r.cost_usd or 0.0
+            t["latency_s"] += r.latency_s
+        return totals
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text[:300]}"
+
+
+def _cost(response: Any) -> float | None:
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except Exception:  # unknown (local) models have no price: record None, not 0
+        return None

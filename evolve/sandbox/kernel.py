@@ -1,0 +1,349 @@
+"""One sandboxed IPython kernel, started in a notebook's folder and used for exactly one notebook.
+
+Contract:
+- `SandboxKernel(workdir, ...)` lays out a private dir (connection file, ZMQ ipc sockets, tool state, a
+  private /tmp, read-only copies of the startup files, the kernel's stderr log); `start()` launches
+  `sys.executable -m ipykernel_launcher` in `workdir`, in its own session, wrapped in the sandbox that
+  `isolation.wrap_command` builds;
+- `prepare()` waits until the kernel answers, then runs the output limit, the startup files and the preload
+  code as hidden steps (no execution count, no outputs) in the user namespace, so the names they define
+  are visible to the notebook;
+- `kill()` kills the whole process tree and `close()` also removes the private dir; both are idempotent
+  and safe from any thread. Only `workdir` (with whatever the notebook wrote) survives.
+
+Why ipc and not tcp: the kernel lives in its own network namespace, where the caller's loopback does not
+exist; unix sockets in a folder both sides see work across namespaces.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import psutil
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.connect import write_connection_file
+from jupyter_client.utils import ensure_async, run_sync
+
+from .environ import DEFAULT_ENV_ALLOW, kernel_environment
+from .isolation import applicable, wrap_command
+from .record import format_error, tail
+
+READY_TIMEOUT_S = 60.0  # kernel start-up until it answers kernel_info
+HIDDEN_STEP_TIMEOUT_S = 300.0  # each startup file / the preload (trusted code; importing TVB takes ~5 s)
+_MAX_SOCKET_PATH = 100  # sun_path is 108 bytes; ZMQ appends "-N"
+
+
+class _SandboxClient:
+    """Liveness and readiness for clients of a kernel whose process we own.
+
+    "Alive" means the sandbox process runs: polling it is exact and immediate, unlike heartbeats. And
+    jupyter_client's wait_for_ready, without a KernelManager as parent, waits for heartbeats first and
+    spins until its timeout if the kernel is already dead; this one fails as soon as the process is gone
+    (and flushes IOPub for 50 ms, not 200: every notebook pays it)."""
+
+    _sandbox_alive = staticmethod(lambda: True)
+
+    async def _async_is_alive(self) -> bool:
+        return self._sandbox_alive()
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            if not self._sandbox_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+            self.kernel_info()
+            try:
+                reply = await ensure_async(self.shell_channel.get_msg(timeout=0.5))
+            except queue.Empty:
+                continue
+            if reply["msg_type"] != "kernel_info_reply":
+                continue
+            try:  # IOPub must be connected too, or the first outputs would be lost
+                await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+            except queue.Empty:
+                continue
+            self._handle_kernel_info_reply(reply)
+            break
+        while True:
+            try:
+                await ensure_async(self.iopub_channel.get_msg(timeout=0.05))
+            except queue.Empty:
+                return
+
+
+class _AsyncClient(_SandboxClient, AsyncKernelClient):
+    """nbclient's client."""
+
+    is_alive = _SandboxClient._async_is_alive
+    wait_for_ready = _SandboxClient._async_wait_for_ready
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=False, control=True) -> None:
+        # No heartbeat thread: liveness comes from the process (and a socket fewer per notebook).
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=hb, control=control)
+
+
+class _BlockingClient(_SandboxClient, BlockingKernelClient):
+    """Client for the hidden preparation steps."""
+
+    is_alive = run_sync(_SandboxClient._async_is_alive)
+    wait_for_ready = run_sync(_SandboxClient._async_wait_for_ready)
+
+
+class SandboxKernel:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        features: Sequence[str],
+        memory_mb: int,
+        output_mb: int = 64,
+        startup_files: Sequence[Path] = (),
+        env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.workdir = Path(workdir).resolve()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if any(self.workdir.iterdir()):
+            raise FileExistsError(f"sandbox workdir must be a fresh (empty) folder: {self.workdir}")
+        self.features = applicable(list(features))
+        self.output_bytes = output_mb << 20
+        self.private = Path(tempfile.mkdtemp(prefix="evolve-kernel-")).resolve()
+        self._lock = threading.Lock()
+        self._killed = False
+        self.process: subprocess.Popen | None = None
+        try:
+            self._layout(startup_files, memory_mb, env_allow, extra_env)
+        except BaseException:
+            shutil.rmtree(self.private, ignore_errors=True)
+            raise
+
+    def _layout(self, startup_files, memory_mb, env_allow, extra_env) -> None:
+        ipc, tmp, startup = (self.private / name for name in ("ipc", "tmp", "startup"))
+        for folder in (ipc, tmp, startup):
+            folder.mkdir()
+        if len(str(ipc / "k-99")) > _MAX_SOCKET_PATH:
+            raise ValueError(f"temp dir path too long for ipc sockets: {ipc} (set TMPDIR shorter)")
+        # Copies, so the notebook can neither edit the originals nor (under bwrap) the copies.
+        self.startup_files = []
+        for number, source in enumerate(startup_files):
+            target = startup / f"{number:02d}-{Path(source).name}"
+            shutil.copyfile(source, target)
+            target.chmod(0o444)
+            self.startup_files.append(target)
+        self.connection_file = self.private / "kernel.json"
+        write_connection_file(str(self.connection_file), transport="ipc", ip=str(ipc / "k"),
+                              key=secrets.token_hex(32).encode(), kernel_name="python3")
+        self.env = kernel_environment(self.workdir, self.private / "state", tmp, env_allow, extra_env)
+        # ipykernel exits when this pid stops being its parent. Inside a pid namespace its parent is the
+        # sandbox's init (pid 1, which ipykernel reads as "don't poll"): bwrap's --die-with-parent does
+        # that job there. Either way a parent is set, which also keeps ipykernel's console banner quiet.
+        self.env["JPY_PARENT_PID"] = "1" if "pid-namespace" in self.features else str(os.getpid())
+        kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection_file),
+                      "--HistoryManager.hist_file=:memory:"]
+        self.cmd = wrap_command(kernel_cmd, self.features, workdir=self.workdir, private_dir=self.private,
+                                readonly=[startup, self.connection_file], tmp_dir=tmp, memory_mb=memory_mb)
+        self.log_path = self.private / "kernel.log"
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> SandboxKernel:
+        with open(self.log_path, "wb") as log:
+            # start_new_session: the kernel leads its own process group, so killpg reaches its children.
+            self.process = subprocess.Popen(self.cmd, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                            close_fds=True)
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def describe_exit(self) -> str:
+        """`"exit code 3"`, or with the signal spelled out: `"exit code 139 (SIGSEGV)"`."""
+        code = self.exit_code
+        # Popen reports a signal as -N; bubblewrap passes a signalled child on as 128 + N.
+        number = -code if code is not None and code < 0 else code - 128 if code and code > 128 else None
+        try:
+            return f"exit code {code}" + (f" ({signal.Signals(number).name})" if number else "")
+        except ValueError:
+            return f"exit code {code}"
+
+    def processes(self) -> list[psutil.Process]:
+        """The sandbox's process tree (wrapper, kernel and everything the notebook started)."""
+        if not self.alive:
+            return []
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def kill(self) -> None:
+        """SIGKILL the process group and every process in the tree (a child that called setsid has left the
+        group but not the tree; inside a pid namespace even orphans stay in the tree, under its init)."""
+        with self._lock:
+            if self.process is None or self._killed:
+                return
+            self._killed = True
+            tree = self.processes()
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            for proc in tree:
+                try:
+                    proc.kill()
+                except psutil.Error:
+                    pass
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+            _wait_dead(tree[1:], timeout=5)
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(max(0, self.log_size() - 16384))
+                return tail(log.read().decode(errors="replace"), lines)
+        except OSError:
+            return ""
+
+    def close(self) -> str:
+        """Kill the kernel and remove its private dir; returns the tail of its log."""
+        self.kill()
+        log = self.log_tail()
+        shutil.rmtree(self.private, ignore_errors=True)
+        return log
+
+    # -- talking to it -----------------------------------------------------------------------------------
+
+    def async_client(self) -> AsyncKernelClient:
+        client = _AsyncClient()
+        # No single message may be larger than all the output allowed: a bigger one drops the connection
+        # (ZMQ reconnects) instead of landing in our memory. Set on the context: it applies to new sockets.
+        client.context.setsockopt(zmq.MAXMSGSIZE, self.output_bytes + (1 << 20))
+        client.load_connection_file(str(self.connection_file))
+        client._sandbox_alive = lambda: self.alive
+        return client
+
+    def prepare(self, preload_code: str = "") -> str | None:
+        """Wait until the kernel answers, then run the startup files and `preload_code` as hidden steps.
+        Returns None, or an error string starting with "startup:" (the kernel is then unusable)."""
+        client = _BlockingClient()
+        client.load_connection_file(str(self.connection_file))
+        client._sandbox_alive = lambda: self.alive
+        client.start_channels(hb=False)
+        try:
+            try:
+                client.wait_for_ready(timeout=READY_TIMEOUT_S)
+            except RuntimeError as exc:
+                return f"startup: kernel did not start ({exc})\n{self.log_tail()}".rstrip()
+            steps = [("output limit", _OUTPUT_LIMIT_CODE.format(limit=self.output_bytes))]
+            steps += [(path.name[3:], _exec_file_code(path)) for path in self.startup_files]
+            if preload_code.strip():
+                steps.append(("preload", preload_code))
+            for label, code in steps:
+                error = self._hidden(client, code, label)
+                if error:
+                    return error
+            return None
+        finally:
+            client.stop_channels()
+
+    def _hidden(self, client: _BlockingClient, code: str, label: str) -> str | None:
+        msg_id = client.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + HIDDEN_STEP_TIMEOUT_S
+        while True:
+            try:
+                reply = client.get_shell_msg(timeout=0.2)
+            except queue.Empty:
+                if not self.alive:
+                    return f"startup: {label}: kernel died ({self.describe_exit()})\n{self.log_tail()}".rstrip()
+                if time.monotonic() > deadline:
+                    return f"startup: {label}: exceeded {HIDDEN_STEP_TIMEOUT_S:.0f} s"
+                continue
+            if reply["parent_header"].get("msg_id") != msg_id:
+                continue
+            content = reply["content"]
+            if content.get("status") == "error":
+                return f"startup: {label}: " + format_error(content.get("ename", "Error"),
+                                                            content.get("evalue", ""), content.get("traceback"))
+            return None
+
+
+def _wait_dead(procs: list[psutil.Process], timeout: float) -> None:
+    """Wait until every process has died. A zombie counts as dead: orphans are reaped by init on its own
+    schedule (about a second on some machines), and waiting for that would only slow every notebook down."""
+    deadline = time.monotonic() + timeout
+    while procs and time.monotonic() < deadline:
+        procs = [proc for proc in procs if _running(proc)]
+        if procs:
+            time.sleep(0.01)
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+# Caps what print() and friends can send, inside the kernel: a print loop fills ipykernel's buffer faster
+# than it flushes, so the parent would otherwise receive one huge message (and a kernel near its address-
+# space limit can crash in C code). Past the cap the main thread gets OutputLimitExceeded, a clear error for
+# the student; output of subprocesses (captured by a thread) is dropped, and the watchdog's log-size check
+# ends that flood. Re-installed before every cell because IPython swaps `stream.write` around each cell.
+_OUTPUT_LIMIT_CODE = """
+def __sandbox_limit_output(limit):
+    import sys, threading
+    class OutputLimitExceeded(RuntimeError):
+        pass
+    used = [0]
+    def install(*_):
+        for stream in (sys.stdout, sys.stderr):
+            if getattr(stream.write, "_sandbox_limited", False):
+                continue
+            def write(text, _write=stream.write):
+                used[0] += len(text)
+                if used[0] <= limit:
+                    return _write(text)
+                if threading.current_thread() is threading.main_thread():
+                    raise OutputLimitExceeded(f"the notebook printed more than {{limit >> 20}} MB")
+                return len(text)
+            write._sandbox_limited = True
+            stream.write = write
+    get_ipython().events.register("pre_execute", install)
+__sandbox_limit_output({limit})
+del __sandbox_limit_output
+"""
+OUTPUT_LIMIT_ERROR = "OutputLimitExceeded"
+
+
+def _exec_file_code(path: Path) -> str:
+    # Executed at the kernel's top level, so the file's globals become the notebook's globals.
+    return f"exec(compile(open({str(path)!r}, encoding='utf-8').read(), {str(path)!r}, 'exec'))"

@@ -1,0 +1,166 @@
+"""Pre-started kernels: hide kernel start-up and a preload (e.g. `import tvb.simulator.lab`) from trials.
+
+Contract: every kernel runs ONE notebook and is then killed, so each notebook still gets a fresh process,
+a fresh folder and the same isolation as `execute_notebook`; the pool only moves the waiting off the
+critical path. A kernel's working folder is fixed when it starts, so the pool chooses it (a new folder
+under `root`) and the record's `workdir` says where it is; `execute(nb, workdir=...)` moves that folder
+to `workdir` once the kernel is gone. A background thread keeps `size` kernels ready; `close()` (or
+leaving the `with` block) kills the idle ones. A record's `wall_s` runs from handing the notebook over.
+"""
+from __future__ import annotations
+
+import atexit
+import itertools
+import queue
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .environ import DEFAULT_ENV_ALLOW
+from .isolation import detect_isolation
+from .kernel import SandboxKernel
+from .record import ExecutionRecord, Limits
+from .runner import failed_start, run_on_kernel
+
+
+class KernelPool:
+    def __init__(
+        self,
+        size: int = 1,
+        preload_code: str = "",
+        limits: Limits = Limits(),
+        startup_files: Sequence[Path] = (),
+        *,
+        env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
+        extra_env: Mapping[str, str] | None = None,
+        root: Path | None = None,
+    ) -> None:
+        if size < 1:
+            raise ValueError("KernelPool size must be at least 1")
+        self.size, self.preload_code, self.limits = size, preload_code, limits
+        self.startup_files = [Path(p) for p in startup_files]
+        self.env_allow, self.extra_env = tuple(env_allow), dict(extra_env or {})
+        self._own_root = root is None
+        self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="evolve-pool-"))
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._names = itertools.count()
+        self._ready: queue.Queue = queue.Queue()  # (kernel, preparation error) or an exception
+        self._wanted = threading.Semaphore(size)  # one permit per kernel the filler should start
+        self._closed = threading.Event()
+        self._starting: SandboxKernel | None = None  # being prepared; close() kills it rather than wait
+        # One long-lived thread starts every kernel, so start-up never blocks execute().
+        self._filler = threading.Thread(target=self._fill, name="kernel-pool-filler", daemon=True)
+        self._filler.start()
+        atexit.register(self.close)  # don't leave idle kernels' private dirs behind at interpreter exit
+
+    @property
+    def ready(self) -> int:
+        """How many kernels are prepared and waiting (approximate, for scheduling and benchmarks)."""
+        return self._ready.qsize()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until at least one kernel is waiting; False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._ready.qsize() == 0:
+            if self._closed.is_set() or (deadline is not None and time.monotonic() > deadline):
+                return False
+            time.sleep(0.05)
+        return True
+
+    def __enter__(self) -> KernelPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _fresh_folder(self) -> Path:
+        while True:
+            folder = self.root / f"notebook-{next(self._names):05d}"
+            if not folder.exists():
+                return folder
+
+    def _fill(self) -> None:
+        while True:
+            self._wanted.acquire()
+            if self._closed.is_set():
+                return
+            kernel = None
+            try:
+                kernel = SandboxKernel(self._fresh_folder(), features=detect_isolation(),
+                                       memory_mb=self.limits.memory_mb, output_mb=self.limits.output_mb,
+                                       startup_files=self.startup_files,
+                                       env_allow=self.env_allow, extra_env=self.extra_env)
+                self._starting = kernel.start()
+                if self._closed.is_set():
+                    kernel.kill()  # close() may have missed it; prepare() now returns at once
+                error = kernel.prepare(self.preload_code)
+            except Exception as exc:  # a broken configuration: tell every waiting execute()
+                if kernel is not None:
+                    kernel.close()
+                    shutil.rmtree(kernel.workdir, ignore_errors=True)
+                self._ready.put(exc)
+                continue
+            finally:
+                self._starting = None
+            self._ready.put((kernel, error))
+            if self._closed.is_set():
+                self._drain()
+                return
+
+    def execute(self, nb, workdir: Path | None = None) -> ExecutionRecord:
+        """Run `nb` on a pre-started kernel (blocks until one is ready); see the module contract."""
+        if self._closed.is_set():
+            raise RuntimeError("KernelPool is closed")
+        if workdir is not None and Path(workdir).exists() and any(Path(workdir).iterdir()):
+            raise FileExistsError(f"workdir must be new or empty: {workdir}")
+        started = time.monotonic()
+        item = self._ready.get()
+        self._wanted.release()  # start its replacement while this notebook runs
+        if isinstance(item, Exception):
+            raise RuntimeError(f"KernelPool could not start a kernel: {item}") from item
+        kernel, error = item
+        if error is None and not kernel.alive:
+            error = f"startup: kernel died while waiting in the pool ({kernel.describe_exit()})"
+        record = failed_start(kernel, nb, error, started) if error else run_on_kernel(kernel, nb, self.limits,
+                                                                                    started)
+        if workdir is not None:
+            record.workdir = _move(record.workdir, Path(workdir))
+        return record
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                item = self._ready.get_nowait()
+            except queue.Empty:
+                return
+            if not isinstance(item, Exception):
+                kernel = item[0]
+                kernel.close()
+                shutil.rmtree(kernel.workdir, ignore_errors=True)  # never handed out: nothing to keep
+
+    def close(self) -> None:
+        """Kill the idle kernels and remove their (unused) folders; executed folders are kept."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        atexit.unregister(self.close)
+        self._wanted.release()  # wake the filler so it sees the flag
+        starting = self._starting
+        if starting is not None:
+            starting.kill()
+        self._filler.join()
+        self._drain()
+        if self._own_root and not any(self.root.iterdir()):
+            self.root.rmdir()
+
+
+def _move(source: Path, target: Path) -> Path:
+    if target.exists():
+        if any(target.iterdir()):
+            raise FileExistsError(f"workdir must be new or empty: {target}")
+        target.rmdir()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.move(str(source), str(target))).resolve()

@@ -1,0 +1,53 @@
+"""Wiring a run from its config: the domain plugin, the model client (with the embedded provider when a role
+uses a `local/` model) and the trial context. Commands build one Session; nothing here is global."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .config import Config, RoleSettings
+from .models import CallRecord, ModelClient
+from .plugin import DomainPlugin, load_plugin
+from .trial import TrialContext
+
+
+@dataclass
+class Session:
+    config: Config
+    plugin: DomainPlugin
+    client: ModelClient
+    records: list[CallRecord] = field(default_factory=list)
+
+    def trial_context(self, progress: Callable[[str], None] | None = None, workroot: Path | None = None
+                      ) -> TrialContext:
+        state = Path(self.config.paths.state)
+        return TrialContext(client=self.client, plugin=self.plugin, evaluation=self.config.evaluation,
+                            weights=self.config.score, settings=self.config.trial,
+                            workroot=workroot or Path(self.config.evaluation.workdir) / "trials",
+                            cache_dir=state / "trial-cache", progress=progress or (lambda message: None))
+
+
+def open_session(config: Config, student_model: str | None = None,
+                 on_pause: Callable[[str, str], None] | None = None) -> Session:
+    """Load the plugin and build the model client. `student_model` overrides [models.student] model."""
+    plugin = load_plugin(Path(config.evaluation.plugin))
+    roles = dict(config.models)
+    if student_model:
+        base = roles["student"]
+        roles["student"] = RoleSettings(student_model, base.temperature, base.top_p, base.max_tokens, base.timeout_s)
+    if config.judge.model:
+        roles.setdefault("judge", RoleSettings(config.judge.model, temperature=0.0, max_tokens=512))
+    if any(role.model.startswith("local/") for role in roles.values()):
+        from .local_model import register  # imports xllamacpp; only when a local model is configured
+
+        register(Path(config.paths.state), models_dir=Path(config.local_model.cache),
+                 n_ctx=config.local_model.context_tokens, threads=config.local_model.threads)
+    records: list[CallRecord] = []
+    client = ModelClient(roles, config.model_policy, on_record=records.append, on_pause=on_pause or _announce_pause)
+    return Session(config, plugin, client, records)
+
+
+def _announce_pause(provider: str, error: str) -> None:
+    print(f"model provider '{provider}' is failing ({error}); pausing its work until it answers", file=sys.stderr)

@@ -1,0 +1,268 @@
+"""A trial: one student model, given some skills, tries to solve one goal. The unit of cost and of evidence.
+
+Turns: the student writes a notebook → it is executed and scored → the feedback goes back → it fixes it, up to
+`max_turns`. It stops early when solved, when the student repeats its previous code, or when it answers with
+prose twice. The final notebook's score is the trial's score.
+
+Outcomes are honest: a student that never wrote code scored 0 (its failure); a model provider that stayed down,
+or a goal whose checks broke, makes the trial `missing` with no score at all.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import notebook as nb_io
+from .config import EvaluationSettings, ScoreWeights, TrialSettings
+from .evaluation import Evaluation, evaluate, notebook_limits
+from .goals import Goal
+from .library import Library
+from .models import ModelCallError, ModelClient, ProviderDown
+from .plugin import DomainPlugin
+from .routing import Routed, listing, parse_request, route
+from .templates import render
+
+HARNESS_VERSION = "1"  # bump when prompts or turn logic change: cached trials then no longer match
+DISCLOSURE_LIMIT = 4
+
+
+@dataclass
+class Turn:
+    reply: str
+    outcome: str  # "evaluated", "rejected" (no code), "repeated"
+    score: float | None = None
+    executed: bool | None = None
+    error: str | None = None
+    feedback: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model_s: float = 0.0
+    exec_s: float = 0.0
+
+
+@dataclass
+class TrialResult:
+    key: str
+    goal: str
+    split: str
+    library_id: str | None  # None: no skills
+    model: str
+    seed: int
+    status: str  # "scored" or "missing"
+    score: float | None
+    executed: bool
+    stop_reason: str
+    injected: list[str] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)
+    over_budget: list[str] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    feedback: str = ""  # the final evaluation's feedback: what the mutator reads
+    missing_reason: str | None = None
+    wall_s: float = 0.0
+    cached: bool = False
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(t.prompt_tokens for t in self.turns)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(t.completion_tokens for t in self.turns)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["prompt_tokens"], data["completion_tokens"] = self.prompt_tokens, self.completion_tokens
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "TrialResult":
+        data = {k: v for k, v in data.items() if k not in ("prompt_tokens", "completion_tokens")}
+        data["turns"] = [Turn(**t) for t in data.get("turns", [])]
+        return cls(**data)
+
+
+@dataclass
+class TrialContext:
+    """Everything a trial needs that is not the trial's own choice."""
+
+    client: ModelClient
+    plugin: DomainPlugin
+    evaluation: EvaluationSettings
+    weights: ScoreWeights
+    settings: TrialSettings
+    workroot: Path
+    cache_dir: Path | None = None
+    progress: Callable[[str], None] = lambda message: None
+
+
+def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext, model: str | None = None
+              ) -> TrialResult:
+    """Run (or fetch from the cache) one trial of `goal` with `library` (None = no skills)."""
+    model = model or ctx.client.settings("student").model
+    started = time.monotonic()
+    limits = notebook_limits(ctx.evaluation, goal)
+    task = render("student_task.md.j2", request=goal.request.strip(), timeout_s=limits.total_timeout_s)
+    budget = ctx.settings.budget_for(model)
+    chosen: tuple[str, ...] = ()
+    disclosure_turn: Turn | None = None
+    if library is not None and ctx.settings.routing == "disclosure":
+        try:
+            chosen, disclosure_turn = _disclose(goal, library, model, seed, ctx)
+        except ProviderDown as error:
+            return _missing(goal, library, model, seed, f"model provider down: {error}", started)
+    routed = route(library, goal.request, ctx.settings.routing, budget, chosen=chosen) if library is not None \
+        else Routed((), {}, ())
+    system = render("student_system.md.j2", domain=ctx.plugin.student_role, skills=routed.injected)
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": task}]
+    key = trial_key(goal, messages, model, ctx, seed)
+    cached = _cache_get(ctx.cache_dir, key) if ctx.settings.cache else None
+    if cached is not None:
+        cached.cached = True
+        ctx.progress(f"{goal.slug}: cached trial {key[:12]} (score {cached.score})")
+        return cached
+
+    result = TrialResult(key=key, goal=goal.slug, split=goal.split, library_id=library.id if library else None,
+                         model=model, seed=seed, status="scored", score=0.0, executed=False, stop_reason="",
+                         injected=list(routed.names), over_budget=list(routed.over_budget))
+    if disclosure_turn:
+        result.turns.append(disclosure_turn)
+    final: Evaluation | None = None
+    previous_code, rejected = None, 0
+    for number in range(1, ctx.settings.max_turns + 1):
+        ctx.progress(f"{goal.slug}: turn {number}/{ctx.settings.max_turns}: asking {model}")
+        try:
+            completion = ctx.client.complete("student", messages, model=model, seed=seed)
+        except ProviderDown as error:
+            return _missing(goal, library, model, seed, f"model provider down: {error}", started, result)
+        except ModelCallError as error:
+            return _missing(goal, library, model, seed, f"model call failed: {error}", started, result)
+        turn = Turn(reply=completion.text, outcome="rejected", prompt_tokens=completion.record.prompt_tokens,
+                    completion_tokens=completion.record.completion_tokens, model_s=completion.record.latency_s)
+        result.turns.append(turn)
+        messages.append({"role": "assistant", "content": completion.text})
+        draft = nb_io.from_reply(completion.text)
+        if not draft.ok:
+            rejected += 1
+            turn.feedback = draft.reason
+            ctx.progress(f"{goal.slug}: turn {number}: no code in the reply")
+            if rejected >= 2:
+                result.stop_reason = "prose"
+                break
+            messages.append({"role": "user", "content": render("student_rejected.md.j2", reason=draft.reason)})
+            continue
+        code = nb_io.code_text(draft.notebook)
+        if code == previous_code:
+            turn.outcome, result.stop_reason = "repeated", "repeated"
+            break
+        previous_code = code
+        ctx.progress(f"{goal.slug}: turn {number}: executing the notebook")
+        workdir = Path(ctx.workroot) / key[:16] / f"turn-{number}"
+        evaluation = evaluate(draft.notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights, workdir)
+        nb_io.write(evaluation.notebook or draft.notebook, workdir / "notebook.ipynb")
+        if evaluation.status != "scored":
+            return _missing(goal, library, model, seed, f"evaluation error: {evaluation.error}", started, result)
+        final = evaluation
+        turn.outcome, turn.score, turn.executed = "evaluated", evaluation.score, evaluation.executed
+        turn.error, turn.feedback, turn.exec_s = evaluation.error, evaluation.feedback, evaluation.wall_s
+        ctx.progress(f"{goal.slug}: turn {number}: score {evaluation.score:.2f}"
+                     f"{'' if evaluation.executed else ' (did not run)'}")
+        if evaluation.executed and evaluation.checks and all(c.passed for c in evaluation.checks):
+            result.stop_reason = "solved"
+            break
+        messages.append({"role": "user", "content": render("student_feedback.md.j2", feedback=evaluation.feedback)})
+    else:
+        result.stop_reason = "max-turns"
+    if final is not None:
+        result.score, result.executed, result.feedback = final.score, final.executed, final.feedback
+        result.checks = [asdict(c) for c in final.checks]
+        result.used = used_skills(routed, previous_code or "")
+    else:
+        result.feedback = "The student never produced a notebook (it answered with prose)."
+    result.wall_s = time.monotonic() - started
+    if ctx.settings.cache:
+        _cache_put(ctx.cache_dir, result)
+    return result
+
+
+def _disclose(goal: Goal, library: Library, model: str, seed: int, ctx: TrialContext) -> tuple[tuple[str, ...], Turn]:
+    prompt = render("student_disclosure.md.j2", skills=listing(library), request=goal.request.strip(),
+                    limit=DISCLOSURE_LIMIT)
+    completion = ctx.client.complete("student", [{"role": "user", "content": prompt}], model=model, seed=seed)
+    chosen = parse_request(completion.text, library)[:DISCLOSURE_LIMIT]
+    turn = Turn(reply=completion.text, outcome="disclosure", feedback=", ".join(chosen),
+                prompt_tokens=completion.record.prompt_tokens,
+                completion_tokens=completion.record.completion_tokens, model_s=completion.record.latency_s)
+    return chosen, turn
+
+
+def _missing(goal, library, model, seed, reason, started, partial: TrialResult | None = None) -> TrialResult:
+    result = partial or TrialResult(key="", goal=goal.slug, split=goal.split,
+                                    library_id=library.id if library else None, model=model, seed=seed,
+                                    status="missing", score=None, executed=False, stop_reason="")
+    result.status, result.score, result.stop_reason, result.missing_reason = "missing", None, "missing", reason
+    result.wall_s = time.monotonic() - started
+    return result
+
+
+def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: TrialContext, seed: int) -> str:
+    """Hash of what the student saw and how it was asked, plus how the answer is scored.
+
+    A mutation that does not change a goal's prompt costs nothing for that goal; a changed check.py,
+    goal.toml, score weights or limits makes a new key (the old score would no longer be the right one)."""
+    role = ctx.client.settings("student")
+    scoring = [goal.request, (goal.path / "goal.toml").read_text(), goal.check_path.read_text()]
+    material = {
+        "harness": HARNESS_VERSION, "messages": messages, "model": model, "seed": seed,
+        "decoding": [role.temperature, role.top_p, role.max_tokens], "turns": ctx.settings.max_turns,
+        "routing": ctx.settings.routing, "scoring": scoring, "plugin": ctx.plugin.name,
+        "weights": asdict(ctx.weights), "limits": asdict(notebook_limits(ctx.evaluation, goal)),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+_CODE_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def used_skills(routed: Routed, code: str) -> list[str]:
+    """Injected skills whose example code reappears in the final notebook (heuristic).
+
+    A skill counts as used when at least one of its distinctive code lines (≥ 16 characters, not a comment,
+    not an import) appears in the notebook's code, whitespace-normalised."""
+    notebook_lines = {_squash(line) for line in code.splitlines()}
+    used = []
+    for skill in routed.injected:
+        lines = [_squash(line) for block in _CODE_BLOCK.findall(skill.body) for line in block.splitlines()]
+        distinctive = [line for line in lines
+                       if len(line) >= 16 and not line.startswith(("#", "import ", "from "))]
+        if any(line in notebook_lines for line in distinctive):
+            used.append(skill.name)
+    return used
+
+
+def _squash(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _cache_get(cache_dir: Path | None, key: str) -> TrialResult | None:
+    if cache_dir is None:
+        return None
+    path = Path(cache_dir) / f"{key}.json"
+    try:
+        return TrialResult.from_json(json.loads(path.read_text()))
+    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+        return None
+
+
+def _cache_put(cache_dir: Path | None, result: TrialResult) -> None:
+    if cache_dir is None or result.status != "scored":
+        return  # missing trials are never cached: they must be retried
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    temporary = Path(cache_dir) / f".{result.key}.tmp"
+    temporary.write_text(json.dumps(result.to_json()))
+    temporary.replace(Path(cache_dir) / f"{result.key}.json")

@@ -1,0 +1,118 @@
+"""The trial harness on a scripted student and the tiny plugin: turns, early stops, cache, missing data."""
+from pathlib import Path
+
+import litellm
+import pytest
+
+from evolve.config import EvaluationSettings, ScoreWeights, TrialSettings
+from evolve.goals import load_goal
+from evolve.library import Library
+from evolve.models import ModelClient
+from evolve.config import CallPolicy, RoleSettings
+from evolve.plugin import load_plugin
+from evolve.skills import Skill
+from evolve.trial import TrialContext, run_trial
+from scripted_llm import install
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOOD = "```python\n# %%\nimport json\ntotal = sum(record(n) for n in (1, 2, 3))\n# %%\njson.dump({'total': total}, open('results.json', 'w'))\n```"
+BROKEN = "```python\n# %%\ntotal = sum(recrd(n) for n in (1, 2, 3))\n```"
+PROSE = "You should count to three and then write the file."
+SKILL = Skill("counting", "Use when counting with record().", "Call it like this:\n\n```python\n"
+              "total = sum(record(n) for n in (1, 2, 3))\n```\n", {"keywords": "count, record, total"})
+
+
+@pytest.fixture
+def goal():
+    found, problems = load_goal(FIXTURES / "tiny_goals" / "count-to-three")
+    assert not problems
+    return found
+
+
+def context(tmp_path, replies, **settings):
+    handler = install("scriptedstudent", replies)
+    client = ModelClient({"student": RoleSettings("scriptedstudent/small")}, CallPolicy(breaker_threshold=1,
+                         breaker_cooldown_s=0, max_outage_s=0), sleep=lambda s: None)
+    trial_settings = TrialSettings(**{"max_turns": 3, "routing": "bm25", **settings})
+    ctx = TrialContext(client=client, plugin=load_plugin(FIXTURES / "tiny_plugin"),
+                       evaluation=EvaluationSettings(cell_timeout_s=30, notebook_timeout_s=60, memory_mb=2048),
+                       weights=ScoreWeights(), settings=trial_settings, workroot=tmp_path / "trials",
+                       cache_dir=tmp_path / "cache")
+    return ctx, handler
+
+
+def test_solved_on_the_first_turn(tmp_path, goal):
+    ctx, handler = context(tmp_path, [GOOD])
+    result = run_trial(goal, Library.of([SKILL]), seed=1, ctx=ctx)
+    assert (result.status, result.score, result.stop_reason) == ("scored", 1.0, "solved")
+    assert result.injected == ["counting"] and result.used == ["counting"]
+    assert result.prompt_tokens > 0 and result.completion_tokens > 0
+    system = handler.calls[0][0]["content"]
+    assert "counting requests" in system and '<skill name="counting">' in system
+    assert "Count to three" in handler.calls[0][1]["content"]
+    assert (tmp_path / "trials" / result.key[:16] / "turn-1" / "notebook.ipynb").is_file()
+
+
+def test_no_skills_means_no_skill_text(tmp_path, goal):
+    ctx, handler = context(tmp_path, [GOOD])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.library_id is None and result.injected == []
+    assert "<skill" not in handler.calls[0][0]["content"]
+
+
+def test_feedback_turn_fixes_a_broken_notebook(tmp_path, goal):
+    ctx, handler = context(tmp_path, [BROKEN, GOOD])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.score == 1.0 and [t.outcome for t in result.turns] == ["evaluated", "evaluated"]
+    assert result.turns[0].error.startswith("NameError")
+    feedback = handler.calls[1][-1]["content"]
+    assert "NameError" in feedback and "recrd" in feedback and "Checks: 0 of 2 passed." in feedback
+
+
+def test_prose_is_rejected_then_twice_stops_with_score_zero(tmp_path, goal):
+    ctx, handler = context(tmp_path, [PROSE, PROSE])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert (result.status, result.score, result.stop_reason) == ("scored", 0.0, "prose")
+    assert "no Python code" in handler.calls[1][-1]["content"]
+
+
+def test_repeated_code_stops_early(tmp_path, goal):
+    ctx, _ = context(tmp_path, [BROKEN, BROKEN, GOOD])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.stop_reason == "repeated" and result.score == 0.0 and len(result.turns) == 2
+
+
+def test_max_turns_keeps_the_last_score(tmp_path, goal):
+    ctx, _ = context(tmp_path, [BROKEN, BROKEN.replace("recrd", "rcd")], max_turns=2)
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.stop_reason == "max-turns" and result.score == 0.0 and not result.executed
+
+
+def test_a_provider_outage_is_missing_data_and_not_cached(tmp_path, goal):
+    down = litellm.ServiceUnavailableError("down", llm_provider="scriptedstudent", model="small")
+    ctx, _ = context(tmp_path, [down, down, down])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.status == "missing" and result.score is None and "provider" in result.missing_reason
+    assert list(tmp_path.glob("cache/*.json")) == []
+
+
+def test_the_same_prompt_is_served_from_the_cache(tmp_path, goal):
+    ctx, handler = context(tmp_path, [GOOD])
+    first = run_trial(goal, Library.of([SKILL]), seed=1, ctx=ctx)
+    # A new skill the router does not pick for this goal leaves the prompt unchanged: no new trial.
+    unrelated = Skill("bold", "Use when recording fMRI.", "BOLD notes.", {"keywords": "fmri, hemodynamics"})
+    second = run_trial(goal, Library.of([SKILL, unrelated]), seed=1, ctx=ctx)
+    assert second.cached and second.key == first.key and second.score == first.score
+    assert len(handler.calls) == 1
+    handler.replies.append(GOOD)
+    third = run_trial(goal, Library.of([SKILL]), seed=2, ctx=ctx)  # another seed is another trial
+    assert not third.cached and len(handler.calls) == 2
+
+
+def test_disclosure_lets_the_model_choose_skills(tmp_path, goal):
+    other = Skill("plotting", "Use when plotting.", "Plot notes.", {"keywords": "plot"})
+    ctx, handler = context(tmp_path, ["SKILLS: counting", GOOD], routing="disclosure")
+    result = run_trial(goal, Library.of([SKILL, other]), seed=1, ctx=ctx)
+    assert result.injected == ["counting"] and result.turns[0].outcome == "disclosure"
+    assert "- plotting: Use when plotting." in handler.calls[0][0]["content"]
+    assert result.score == 1.0
