@@ -419,3 +419,18 @@ def test_ctrl_c_interrupts_the_caller_and_still_cleans_up(tmp_path):
     finally:
         timer.cancel()
     assert live_sleepers(since) == [] and live_children() == []
+
+
+def test_a_checkout_under_tmp_stays_visible_through_the_private_tmp(tmp_path, monkeypatch):
+    """CI clones the project (and its venv) under /tmp; the private /tmp must not hide the interpreter."""
+    from evolve.sandbox import isolation
+
+    venv = tmp_path / "project" / ".venv"
+    (venv / "lib").mkdir(parents=True)
+    monkeypatch.setattr(isolation, "_needed_paths", lambda: {str(venv), str(venv / "lib"), "/usr/bin"})
+    cmd = isolation.wrap_command(["python"], ["bwrap-readonly-root"], workdir=tmp_path / "w",
+                                 private_dir=tmp_path / "p", readonly=[], tmp_dir=tmp_path / "t", memory_mb=512)
+    tmp_bind = cmd.index("/tmp")
+    ro = [i for i, arg in enumerate(cmd) if arg == "--ro-bind" and cmd[i + 1] == str(venv.resolve())]
+    assert ro and ro[0] > tmp_bind  # bound back after /tmp is replaced
+    assert str((venv / "lib").resolve()) not in cmd  # only the outermost path

@@ -82,16 +82,33 @@ def address_space_limit_mb(memory_mb: int) -> int:
     return memory_mb + ADDRESS_SPACE_HEADROOM_MB
 
 
+def _needed_paths() -> set[str]:
+    """What the kernel must be able to read: the interpreter and its prefixes, sys.path, this project, PATH."""
+    return {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.realpath(sys.executable),
+            str(Path(__file__).resolve().parents[2]), *(entry for entry in sys.path if entry),
+            *(entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry)}
+
+
+def _needed_under_tmp() -> list[Path]:
+    """Needed paths that the private /tmp would hide (e.g. a checkout and its venv under /tmp, as in CI),
+    outermost only, so they can be bound back read-only."""
+    tmp = Path("/tmp")
+    found = sorted({Path(p).resolve() for p in _needed_paths()
+                    if Path(p).exists() and tmp in Path(p).resolve().parents}, key=lambda p: len(p.parts))
+    outermost: list[Path] = []
+    for path in found:
+        if not any(path.is_relative_to(kept) for kept in outermost):
+            outermost.append(path)
+    return outermost
+
+
 def _hideable(folder: Path) -> bool:
     """True if a tmpfs may cover `folder`: not under /tmp (already private) and holding nothing the
     kernel may need (the interpreter and its prefixes, sys.path, this project, PATH)."""
     folder = folder.resolve()
     if folder == Path("/") or folder == Path("/tmp") or Path("/tmp") in folder.parents:
         return False
-    needed = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.realpath(sys.executable),
-              str(Path(__file__).resolve().parents[2]), *(entry for entry in sys.path if entry),
-              *(entry for entry in os.environ.get("PATH", "").split(os.pathsep) if entry)}
-    return not any(Path(path).resolve().is_relative_to(folder) for path in needed)
+    return not any(Path(path).resolve().is_relative_to(folder) for path in _needed_paths())
 
 
 def wrap_command(
@@ -116,6 +133,8 @@ def wrap_command(
         cmd = ["prlimit", f"--as={limit}:{limit}", "--", *cmd]
     if "bwrap-readonly-root" in features:
         binds = ["--bind", str(tmp_dir), "/tmp"]
+        for path in _needed_under_tmp():
+            binds += ["--ro-bind", str(path), str(path)]
         for folder in sorted({p.parent.resolve() for p in (private_dir, workdir)}, key=lambda p: len(p.parts)):
             if _hideable(folder):
                 binds += ["--size", str(HIDDEN_TMPFS_BYTES), "--tmpfs", str(folder)]
