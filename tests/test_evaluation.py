@@ -142,3 +142,21 @@ def test_eval_command_writes_the_documented_json(tmp_path, monkeypatch, capsys):
     assert {"executed", "checks", "score", "error", "isolation", "wall_s"} <= set(data)
     assert data["checks"][0].keys() == {"name", "passed", "message"}
     assert "score" in capsys.readouterr().out
+
+
+def test_eval_command_with_a_judge_reports_its_verdict_and_refuses_self_grading(tmp_path, monkeypatch, capsys):
+    from evolve.cli import main
+    from scripted_llm import install
+
+    monkeypatch.chdir(ROOT)
+    install("scriptedjudge2", ['{"correctness": 4, "code_quality": 3, "scientific_validity": 3, '
+                               '"efficiency": 5, "rationale": "ok"}'])
+    goal_dir = FIXTURES / "tiny_goals" / "count-to-three"
+    out = tmp_path / "eval.json"
+    assert main(["eval", str(goal_dir / "reference.py"), "--goal", str(goal_dir), "--json", str(out),
+                 "--workdir", str(tmp_path / "run"), "--judge", "scriptedjudge2/big"]) == 0
+    data = json.loads(out.read_text())
+    assert data["judge"]["status"] == "judged" and data["judge"]["mean"] == 3.75
+    assert main(["eval", str(goal_dir / "reference.py"), "--goal", str(goal_dir), "--workdir",
+                 str(tmp_path / "run2"), "--judge", "ollama/qwen2.5-coder:1.5b"]) == 0
+    assert "must not grade its own work" in capsys.readouterr().err

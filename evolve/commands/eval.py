@@ -23,7 +23,34 @@ def add_parser(subparsers):
     parser.add_argument("--goal", required=True, help="goal slug (a folder under [paths] goals) or a goal folder")
     parser.add_argument("--json", type=Path, dest="json_out", help="also write the full breakdown as JSON here")
     parser.add_argument("--workdir", type=Path, help="execution folder (default: a new one under [evaluation] workdir)")
+    parser.add_argument("--judge", metavar="MODEL", help="also ask this LLM judge for a rubric score "
+                        "(default: [judge] model when [judge] enabled)")
+    parser.add_argument("--student-model", default=None, help="the model that wrote the notebook, so the judge "
+                        "can refuse to grade its own work (default: [models.student] model)")
     return parser
+
+
+def run_judge(evaluation, notebook, goal, args, config):
+    """A rubric verdict, or None when no judge is asked for. Failures are reported as missing, never scored."""
+    import json as _json
+
+    import litellm
+
+    from ..judge import JudgeConfigError, judge
+
+    model = args.judge or (config.judge.model if config.judge.enabled else "")
+    if not model:
+        return None
+    evidence = dict(request=goal.request, code=nb_io.code_text(notebook), executed=evaluation.executed,
+                    error=evaluation.error, results=_json.dumps(evaluation.results),
+                    checks=evaluation.checks, trace_summary=evaluation.feedback.split("What was simulated:")[-1].strip())
+    try:
+        return judge(model=model, student_model=args.student_model or config.models["student"].model,
+                     template=Path(config.judge.template), evidence=evidence, complete=litellm.completion,
+                     max_attempts=config.judge.max_attempts)
+    except JudgeConfigError as error:
+        print(f"evolve eval: judge not run: {error}", file=sys.stderr)
+        return None
 
 
 def run(args, config) -> int:
@@ -58,9 +85,18 @@ def run(args, config) -> int:
     rows += [("wall time", f"{evaluation.wall_s:.1f} s", ""), ("isolation", "", ", ".join(evaluation.isolation))]
     score = "not scored (infrastructure error)" if evaluation.score is None else f"{evaluation.score:.3f}"
     rows.append(("score", score, ""))
+    verdict = run_judge(evaluation, notebook, goal, args, config) if evaluation.status == "scored" else None
+    if verdict is not None:
+        detail = (", ".join(f"{k} {v}" for k, v in verdict.scores.items()) if verdict.status == "judged"
+                  else f"missing: {verdict.reason}")
+        rows.append((f"judge {verdict.model}", "n/a" if verdict.mean is None else f"{verdict.mean:.2f}/5", detail))
     print(format_table(("item", "result", "detail"), rows))
     if args.json_out:
-        args.json_out.write_text(json.dumps(evaluation.to_json(), indent=2))
+        data = evaluation.to_json()
+        if verdict is not None:
+            data["judge"] = {"status": verdict.status, "scores": verdict.scores, "mean": verdict.mean,
+                             "rationale": verdict.rationale, "reason": verdict.reason, "model": verdict.model}
+        args.json_out.write_text(json.dumps(data, indent=2))
     if evaluation.status != "scored":
         print(f"evolve eval: {evaluation.error}", file=sys.stderr)
         return 1
