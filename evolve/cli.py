@@ -8,9 +8,11 @@ from pathlib import Path
 from . import __version__, environment
 from .commands import eval as eval_command
 from .commands import ablate, goals, trial, validate
+from .commands import export, seed, sql
 from .config import load_config
 
-COMMANDS = {"validate": validate, "goals": goals, "eval": eval_command, "trial": trial, "ablate": ablate}
+COMMANDS = {"validate": validate, "goals": goals, "eval": eval_command, "trial": trial, "ablate": ablate,
+            "sql": sql, "export": export, "seed": seed}
 
 
 def build_parser() -> argparse.ArgumentParser:

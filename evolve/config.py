@@ -100,6 +100,12 @@ class JudgeSettings:
 
 
 @dataclass(frozen=True)
+class ArchiveSettings:
+    queries: str = "archive/queries"
+    snapshot_interval_s: float = field(default=0.0, metadata={"min": 0})
+
+
+@dataclass(frozen=True)
 class Config:
     paths: Paths = field(default_factory=Paths)
     library: LibraryLimits = field(default_factory=LibraryLimits)
@@ -110,6 +116,7 @@ class Config:
     model_policy: CallPolicy = field(default_factory=CallPolicy)
     local_model: LocalModelSettings = field(default_factory=LocalModelSettings)
     trial: TrialSettings = field(default_factory=TrialSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
 
 def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]:
