@@ -1,0 +1,95 @@
+"""Reading an archive from any process, even while a run holds it: `open_for_reading`.
+
+Contract: returns a `Reader` over a read-only connection (so no query can change the archive):
+- to the database itself when no other process holds it (an archive of an older schema is first upgraded,
+  which only adds; `migrated_from` says so);
+- to the newest snapshot beside it when a writer holds it (`snapshot` is its path and `age_s` how old it is,
+  for the caller to tell the user);
+- otherwise ArchiveError naming the file and what to do.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from . import snapshot
+from .errors import ArchiveError, ArchiveLocked
+from .opening import check_version, connect, refuse_if_held
+from .reads import Reads
+from .schema import SCHEMA_VERSION
+
+
+class Reader(Reads):
+    def __init__(self, path: Path, con, snapshot_path: Path | None = None, age_s: float | None = None,
+                 migrated_from: int | None = None):
+        self.path, self._con, self._lock = path, con, threading.RLock()
+        self.snapshot, self.age_s, self.migrated_from = snapshot_path, age_s, migrated_from
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def source_note(self) -> str | None:
+        """A line for stderr when the answer comes from a snapshot, else None."""
+        if self.snapshot is None:
+            return None
+        return (f"note: {self.path} is held by a running process; reading its snapshot {self.snapshot.name} "
+                f"from {snapshot.describe_age(self.age_s or 0.0)} ago (it is refreshed after each commit)")
+
+
+def open_for_reading(path: Path | str) -> Reader:
+    path = Path(path)
+    refuse_if_held(path)
+    if not path.exists():
+        found = snapshot.newest(path)
+        if found is None:
+            raise ArchiveError(path, "no archive here.", "Check --run (default: [paths] archive); a run creates it.")
+        return _snapshot_reader(path, *found)
+    try:
+        con = connect(path, read_only=True)
+    except ArchiveLocked as locked:
+        found = snapshot.newest(path)
+        if found is None:
+            raise ArchiveError(path, f"is in use by {f'process {locked.pid}' if locked.pid else 'another process'}"
+                                     " and has no snapshot beside it yet.",
+                               "A run publishes one when it opens the archive and after each commit; try again "
+                               "in a moment.") from locked
+        return _snapshot_reader(path, *found)
+    try:
+        version = check_version(path, con)
+    except BaseException:
+        con.close()
+        raise
+    if version == 0:
+        con.close()
+        raise ArchiveError(path, "is an empty DuckDB database, not an evolve archive yet.",
+                           "Nothing was changed. A run (or `evolve seed`) makes it an archive.")
+    if version == SCHEMA_VERSION:
+        return Reader(path, con)
+    con.close()
+    from .writer import Archive
+
+    Archive.open(path, snapshots=False).close()  # only adds tables, columns and views
+    return Reader(path, connect(path, read_only=True), migrated_from=version)
+
+
+def _snapshot_reader(path: Path, snapshot_path: Path, age_s: float) -> Reader:
+    con = connect(snapshot_path, read_only=True)
+    try:
+        version = check_version(snapshot_path, con)
+    except BaseException:
+        con.close()
+        raise
+    if version != SCHEMA_VERSION:
+        con.close()
+        raise ArchiveError(snapshot_path, f"has archive schema version {version}; this evolve reads version "
+                                          f"{SCHEMA_VERSION} and cannot upgrade a read-only snapshot.",
+                           f"Wait until the process holding {path.name} ends, or use the evolve it runs.")
+    return Reader(path, con, snapshot_path, age_s)

@@ -1,0 +1,110 @@
+"""Reads over an archive connection, shared by the writer (the engine) and read-only views (`evolve sql`, export).
+
+Contract: every method only reads; each works on a writable connection, a read-only one or a snapshot.
+Libraries come back as `Library` values rebuilt from the stored skill texts with `evolve.skills.parse`, so
+what the engine gets back is exactly what it stored (same skill hashes, same library id).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .. import skills as skill_io
+from ..library import Library
+from .errors import ArchiveError
+
+
+class Reads:
+    """Mixin: needs `self._con` (a DuckDB connection), `self.path` and `self._lock` (an RLock)."""
+
+    _con: duckdb.DuckDBPyConnection
+    path: Path
+    _lock: threading.RLock
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The underlying connection, for ad-hoc SQL (hold no cursor across a writer's transaction)."""
+        return self._con
+
+    def rows(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        """Run one query; rows as dicts (column name -> value)."""
+        with self._lock:
+            result = self._con.execute(sql, params) if params is not None else self._con.execute(sql)
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row)) for row in result.fetchall()]
+
+    def runs(self) -> list[dict[str, Any]]:
+        return self.rows("SELECT run_id, started_at, seed_library, note FROM runs ORDER BY started_at, run_id")
+
+    def latest_run(self) -> str | None:
+        found = self.rows("SELECT latest_run() AS run_id")
+        return found[0]["run_id"] if found else None
+
+    def library(self, library_id: str) -> Library:
+        """The stored library `library_id` (a full id or a unique prefix of at least 6 characters)."""
+        library_id = self.resolve_library(library_id)
+        found = self.rows("SELECT s.name, s.sha256, k.text FROM library_skills s JOIN skills k USING (sha256) "
+                          "WHERE s.library_id = ?", [library_id])
+        skills = []
+        for row in found:
+            skill, problems = skill_io.parse(row["text"], Path(f"archive:{row['sha256'][:12]}"),
+                                             folder_name=row["name"], max_bytes=1 << 30)
+            if skill is None:
+                raise ArchiveError(self.path, f"skill {row['name']} ({row['sha256'][:12]}) of library "
+                                   f"{library_id[:12]} no longer parses: {problems[0].message if problems else ''}",
+                                   "The archive was written by an incompatible evolve.")
+            skills.append(skill)
+        return Library.of(skills)
+
+    def resolve_library(self, prefix: str) -> str:
+        """A full library id from an id or a unique prefix; ArchiveError naming the choices otherwise."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < 6:
+            raise ArchiveError(self.path, f"library id '{prefix}' is too short.", "Give at least 6 characters.")
+        found = [r["library_id"] for r in self.rows(
+            "SELECT library_id FROM libraries WHERE starts_with(library_id, ?) ORDER BY 1 LIMIT 5", [prefix])]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ArchiveError(self.path, f"has no library {prefix}.",
+                               "List libraries with: evolve sql \"SELECT * FROM population\"")
+        raise ArchiveError(self.path, f"library prefix {prefix} matches several: {', '.join(f[:16] for f in found)}.",
+                           "Give more characters.")
+
+    def libraries_of_run(self, run_id: str) -> list[str]:
+        """Every library with an edge in the run, in the order they were made."""
+        return [r["library_id"] for r in self.rows(
+            "SELECT library_id FROM population WHERE run_id = ? ORDER BY generation, library_id", [run_id])]
+
+    def best(self, run_id: str) -> dict[str, Any] | None:
+        """The run's `best_so_far` row (see views.py for the exact definition), or None."""
+        found = self.rows("SELECT * FROM best_so_far WHERE run_id = ?", [run_id])
+        return found[0] if found else None
+
+    def scores(self, run_id: str, library_id: str | None, split: str = "val") -> dict[str, Any]:
+        """n, mean and missing of one library (None = no skills) on one split in a run (n = 0 when none)."""
+        found = self.rows("SELECT n, mean, missing FROM library_scores WHERE run_id = ? AND split = ? "
+                          "AND library_id IS NOT DISTINCT FROM ?", [run_id, split, library_id])
+        return found[0] if found else {"n": 0, "mean": None, "missing": 0}
+
+    def lineage(self, library_id: str, run_id: str) -> list[dict[str, Any]]:
+        """The library's ancestors in the run (depth 0 = itself), nearest first."""
+        return self.rows("SELECT * FROM lineage_of(?, ?) ORDER BY depth, generation, ancestor_id",
+                         [library_id, run_id])
+
+    def trial_identities(self, run_id: str, status: str | None = "scored") -> set[tuple[str | None, str]]:
+        """(library_id, trial_key) of the run's trials (by default only scored ones): what resume skips."""
+        sql = "SELECT library_id, trial_key FROM trials WHERE run_id = ?"
+        params: list[Any] = [run_id]
+        if status is not None:
+            sql, params = sql + " AND status = ?", params + [status]
+        with self._lock:
+            return set(self._con.execute(sql, params).fetchall())
+
+    def last_generation(self, run_id: str) -> int | None:
+        """The highest generation with a trial or an edge in the run (None: nothing recorded yet)."""
+        return self.rows("SELECT max(g) AS g FROM (SELECT max(generation) AS g FROM trials WHERE run_id = $r "
+                         "UNION ALL SELECT max(generation) FROM edges WHERE run_id = $r)", {"r": run_id})[0]["g"]

@@ -1,0 +1,187 @@
+"""A generated run, for tests and benchmarks: libraries with edges, trials over goals × splits × seeds, calls.
+
+Deterministic, with scores from a formula so every view and query has known answers:
+- generation 0: the seed library (quality 0.40) and the no-skills baseline (quality 0.20);
+- generation g ≥ 1: `children` children of the previous generation's kept library P; child k appends the
+  sentence "Sentence g<g>k<k>." to P's `recipe` skill. Child 0 is kept (quality P + 0.10); the others are
+  rejected (quality P − 0.05). In generation 2, child 1 (if any) is a crossover of P and the seed.
+- score(library, goal, seed) = clip(quality + SPLIT_OFFSET[split] + 0.01 × seed, 0, 1);
+- one trial per library × goal × seed; the last seed's val trials of rejected children are missing;
+- checks: 'ran' always passes; 'rate' passes when the score is ≥ 0.5, else says the rate is out of range;
+- calls: one mutator call per child, one student call per trial.
+`Generated` returns everything written, so a test can compute its own expectations.
+
+Trials and calls are `Trial`, `Turn` and `Call` below: plain records with exactly the fields of
+evolve.trial.TrialResult / Turn and evolve.models.CallRecord (a test pins that), because importing the real ones
+loads the whole model stack (litellm), which costs seconds to a minute on a busy machine. `real=True` uses the
+real classes instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..library import Library
+from ..skills import Skill
+
+GOALS = (("goal-a", "train"), ("goal-b", "train"), ("goal-c", "val"), ("goal-d", "val"), ("goal-e", "test"))
+SPLIT_OFFSET = {"train": 0.10, "val": 0.0, "test": -0.05}
+OPERATORS = ("reflective", "compress", "add-skill")
+MODEL = "local/tiny"
+
+
+@dataclass
+class Generated:
+    run_id: str
+    seed: Library
+    libraries: dict[str, Library] = field(default_factory=dict)  # id -> library
+    quality: dict[str | None, float] = field(default_factory=dict)  # library id (None: no skills) -> quality
+    kept: list[str] = field(default_factory=list)  # the kept library of each generation (0: the seed)
+    trials: list = field(default_factory=list)  # (generation, condition, TrialResult)
+    edges: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Turn:
+    reply: str
+    outcome: str
+    score: float | None = None
+    executed: bool | None = None
+    error: str | None = None
+    feedback: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    model_s: float = 0.0
+    exec_s: float = 0.0
+
+
+@dataclass
+class Trial:
+    key: str
+    goal: str
+    split: str
+    library_id: str | None
+    model: str
+    seed: int
+    status: str
+    score: float | None
+    executed: bool
+    stop_reason: str
+    injected: list[str] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)
+    over_budget: list[str] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    feedback: str = ""
+    missing_reason: str | None = None
+    wall_s: float = 0.0
+    cached: bool = False
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(t.prompt_tokens for t in self.turns)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(t.completion_tokens for t in self.turns)
+
+
+@dataclass
+class Call:
+    role: str
+    model: str
+    resolved_model: str | None
+    ok: bool
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float | None = None
+    attempts: int = 1
+    error: str | None = None
+    started_at: float = 0.0
+
+
+def seed_library() -> Library:
+    return Library.of([
+        Skill("recipe", "Use when writing any simulation: the build, configure, run pattern.",
+              "# Recipe\n\nBuild the model, configure it, then run it.\n\n```python\nsim = build()\nsim.run()\n```"),
+        Skill("pitfalls", "Use when a simulation misbehaves: the known pitfalls.",
+              "# Pitfalls\n\nCall configure before run.", {"keywords": "errors, nan"}),
+    ])
+
+
+def score_of(quality: float, split: str, seed: int) -> float:
+    return round(min(1.0, max(0.0, quality + SPLIT_OFFSET[split] + 0.01 * seed)), 6)
+
+
+def trial_result(library_id: str | None, goal: str, split: str, seed: int, score: float | None,
+                 key: str | None = None, model: str = MODEL, real: bool = False):
+    """A trial result as the trial runner makes it (missing when `score` is None)."""
+    if real:
+        from ..trial import TrialResult, Turn as TurnClass
+    else:
+        TrialResult, TurnClass = Trial, Turn
+    passed = score is not None and score >= 0.5
+    checks = [{"name": "ran", "passed": True, "message": "the notebook ran"},
+              {"name": "rate", "passed": passed,
+               "message": "rate within range" if passed else
+               f"'rate' = {10 * (score or 0):.1f} Hz is outside the expected range [5, 12] Hz"}]
+    turn = TurnClass(reply="```python\nsim.run()\n```", outcome="evaluated", score=score, executed=True,
+                error=None if passed else "ValueError: rate out of range", feedback="feedback",
+                prompt_tokens=900, completion_tokens=300, model_s=2.0, exec_s=1.0)
+    return TrialResult(
+        key=key or f"k-{(library_id or 'none')[:16]}-{goal}-{seed}", goal=goal, split=split,
+        library_id=library_id, model=model, seed=seed, status="scored" if score is not None else "missing",
+        score=score, executed=score is not None, stop_reason="solved" if passed else "max-turns",
+        injected=["recipe"] if library_id else [], used=["recipe"] if passed and library_id else [],
+        turns=[turn] if score is not None else [], checks=checks if score is not None else [],
+        feedback="" if passed else "rate out of range", missing_reason=None if score is not None else "provider down",
+        wall_s=3.0)
+
+
+def generate(archive, generations: int = 3, children: int = 2, seeds: int = 2, calls: bool = True) -> Generated:
+    """Write one generated run into `archive` (an open Archive), a transaction per generation."""
+    seed = seed_library()
+    run_id = archive.start_run({"synthetic": True, "generations": generations}, seed=seed)
+    out = Generated(run_id, seed, {seed.id: seed}, {seed.id: 0.40, None: 0.20}, [seed.id])
+
+    def trials_for(generation, library_id, condition, missing_last_val=False):
+        results = []
+        for goal, split in GOALS:
+            for s in range(seeds):
+                missing = missing_last_val and split == "val" and s == seeds - 1
+                score = None if missing else score_of(out.quality[library_id], split, s)
+                results.append(trial_result(library_id, goal, split, s, score))
+        out.trials += [(generation, condition, r) for r in results]
+        archive.record_trials(run_id, generation, results, condition=condition)
+        if calls:
+            archive.record_calls(run_id, [Call("student", MODEL, MODEL, r.status == "scored", 900, 300, 2.0,
+                                                     None if r.status == "missing" else 0.0, 1,
+                                                     "provider down" if r.status == "missing" else None)
+                                          for r in results], generation)
+
+    with archive.transaction():
+        trials_for(0, seed.id, "population")
+        trials_for(0, None, "none")
+    parent = seed
+    for g in range(1, generations + 1):
+        with archive.transaction():
+            kept = None
+            for k in range(children):
+                sentence = f"Sentence g{g}k{k}."
+                child = parent.with_skill(parent["recipe"].with_body(parent["recipe"].body + f"\n\n{sentence}"))
+                parents = [parent.id] + ([seed.id] if g == 2 and k == 1 and parent.id != seed.id else [])
+                operator = "crossover" if len(parents) > 1 else OPERATORS[(g + k) % len(OPERATORS)]
+                call_ids = archive.record_calls(run_id, [Call(
+                    "mutator", "strong/model", "strong/model-1", True, 2000, 500, 10.0, 0.01)], g) if calls else [None]
+                archive.add_edge(run_id, child, parents, operator, note=f"g{g}: added '{sentence}'",
+                                 generation=g, mutator_call=call_ids[0], accepted=(k == 0))
+                out.edges.append({"child": child.id, "parents": parents, "operator": operator, "generation": g,
+                                  "accepted": k == 0, "sentence": sentence})
+                out.libraries[child.id] = child
+                out.quality[child.id] = round(out.quality[parent.id] + (0.10 if k == 0 else -0.05), 6)
+                trials_for(g, child.id, "population", missing_last_val=(k != 0))
+                kept = kept or child
+            out.kept.append(kept.id)
+            parent = kept
+    return out

@@ -1,0 +1,51 @@
+"""`evolve export`: write a library from the archive as an Agent Skills folder, with lineage and a CHANGELOG."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "export", help="write the best (or any) archived library as an Agent Skills folder",
+        description="Write DIR/<name>/SKILL.md for every skill of a library, with its lineage and scores under "
+                    "metadata: (lineage, score), and DIR/CHANGELOG.md from the operators' notes along its "
+                    "lineage. DIR must not exist or be empty. Works while a run holds the archive (snapshot).")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--best", action="store_true", help="the run's best_so_far library")
+    which.add_argument("--library", metavar="ID", help="a library id (or a unique prefix of 6+ characters)")
+    parser.add_argument("--to", type=Path, required=True, metavar="DIR", help="the folder to write")
+    parser.add_argument("--run", type=Path, metavar="DB", help="the archive (default: [paths] archive)")
+    parser.add_argument("--run-id", metavar="RUN", help="which run's scores and lineage (default: the latest)")
+    return parser
+
+
+def run(args, config) -> int:
+    from ..archive import ArchiveError, open_for_reading
+    from ..archive.export import export
+
+    database = Path(args.run or config.paths.archive)
+    try:
+        with open_for_reading(database) as reader:
+            if reader.source_note():
+                print(reader.source_note(), file=sys.stderr)
+            run_id = args.run_id or reader.latest_run()
+            if run_id is None or not reader.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]):
+                print(f"evolve export: {database}: no run {args.run_id or '(the archive has none)'}", file=sys.stderr)
+                return 1
+            if args.best:
+                best = reader.best(run_id)
+                if best is None:
+                    print(f"evolve export: run {run_id} has no library with a scored val trial yet; "
+                          "use --library ID", file=sys.stderr)
+                    return 1
+                library_id = best["library_id"]
+            else:
+                library_id = reader.resolve_library(args.library)
+            paths = export(reader, library_id, run_id, args.to)
+    except ArchiveError as error:
+        print(f"evolve export: {error}", file=sys.stderr)
+        return 1
+    print(f"exported library {library_id[:12]} of run {run_id}: {len(paths)} skill(s) and CHANGELOG.md in {args.to}")
+    print(f"check it with: evolve validate {args.to}")
+    return 0

@@ -1,0 +1,58 @@
+"""`evolve seed`: bring hand-edited skills into a run's population (operator `manual`)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "seed", help="add hand-edited skills to a run's population",
+        description="Validate a folder of skills (DIR/<name>/SKILL.md, e.g. one written by `evolve export` and "
+                    "edited) and add it to the run's population as a new library made by operator 'manual' "
+                    "from the run's current best. The run's next generation picks it up. Nothing is written when "
+                    "any skill is invalid. While a run holds the archive, the seed is queued beside it and the "
+                    "run takes it in at its next generation.")
+    parser.add_argument("folder", type=Path, metavar="DIR", help="the folder of skills")
+    parser.add_argument("--run", type=Path, metavar="DB", help="the archive (default: [paths] archive)")
+    parser.add_argument("--run-id", metavar="RUN", help="which run (default: the latest; when queued: the live one)")
+    parser.add_argument("--note", default="", help="what you changed (goes to the CHANGELOG of its descendants)")
+    return parser
+
+
+def run(args, config) -> int:
+    from ..archive import Archive, ArchiveError, ArchiveLocked
+    from ..archive import seed as seeding
+
+    library, problems = seeding.prepare(args.folder, config)
+    if library is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"evolve seed: {len(problems)} problem(s) in {args.folder}; nothing was added", file=sys.stderr)
+        return 1
+    database = Path(args.run or config.paths.archive)
+    note = args.note or f"hand-edited skills from {args.folder}"
+    try:
+        archive = Archive.open(database, snapshot_interval_s=config.archive.snapshot_interval_s)
+    except ArchiveLocked:
+        queued = seeding.queue(database, library, args.run_id, note, str(args.folder))
+        print(f"{database} is held by a running process: queued library {library.short_id} as {queued}; "
+              f"the run adds it at its next generation")
+        return 0
+    except ArchiveError as error:
+        print(f"evolve seed: {error}", file=sys.stderr)
+        return 1
+    with archive:
+        run_id = args.run_id or archive.latest_run()
+        if run_id is None or not archive.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]):
+            print(f"evolve seed: {database}: no run {args.run_id or '(start one with evolve run)'}; nothing was added",
+                  file=sys.stderr)
+            return 1
+        seeded = seeding.add(archive, run_id, library, note, str(args.folder))
+    if not seeded.added:
+        print(f"library {library.short_id} is already in run {run_id} ({seeded.reason}); nothing was added")
+        return 0
+    parent = f"from the run's best {seeded.parent[:12]}" if seeded.parent else "with no parent (no best yet)"
+    print(f"seeded library {library.short_id} ({len(library)} skill(s)) into run {run_id} {parent}; "
+          f"the next generation picks it up")
+    return 0
