@@ -30,7 +30,7 @@ def add_parser(subparsers):
     return parser
 
 
-def run_judge(evaluation, notebook, goal, args, config):
+def run_judge(evaluation, notebook, goal, plugin, args, config):
     """A rubric verdict, or None when no judge is asked for. Failures are reported as missing, never scored."""
     import json as _json
 
@@ -43,7 +43,7 @@ def run_judge(evaluation, notebook, goal, args, config):
         return None
     evidence = dict(request=goal.request, code=nb_io.code_text(notebook), executed=evaluation.executed,
                     error=evaluation.error, results=_json.dumps(evaluation.results),
-                    checks=evaluation.checks, trace_summary=evaluation.feedback.split("What was simulated:")[-1].strip())
+                    checks=evaluation.checks, trace_summary=plugin.summarize_trace(evaluation.trace))
     try:
         return judge(model=model, student_model=args.student_model or config.models["student"].model,
                      template=Path(config.judge.template), evidence=evidence, complete=litellm.completion,
@@ -85,7 +85,7 @@ def run(args, config) -> int:
     rows += [("wall time", f"{evaluation.wall_s:.1f} s", ""), ("isolation", "", ", ".join(evaluation.isolation))]
     score = "not scored (infrastructure error)" if evaluation.score is None else f"{evaluation.score:.3f}"
     rows.append(("score", score, ""))
-    verdict = run_judge(evaluation, notebook, goal, args, config) if evaluation.status == "scored" else None
+    verdict = run_judge(evaluation, notebook, goal, plugin, args, config) if evaluation.status == "scored" else None
     if verdict is not None:
         detail = (", ".join(f"{k} {v}" for k, v in verdict.scores.items()) if verdict.status == "judged"
                   else f"missing: {verdict.reason}")
