@@ -585,6 +585,15 @@ def test_wilson_cowan_states_and_trait_names():
     assert {k: getattr(m, k)[0] for k in expected} == expected
 
 
+def test_wilson_cowan_sigmoid_trait_names():
+    """Fact: WilsonCowan's sigmoid traits are a_e=1.2, b_e=2.8, c_e=1, theta_e=0, a_i=1, b_i=4, c_i=1, theta_i=0 and each is settable as a keyword array."""
+    m = models.WilsonCowan()
+    expected = dict(a_e=1.2, b_e=2.8, c_e=1.0, theta_e=0.0, a_i=1.0, b_i=4.0, c_i=1.0, theta_i=0.0)
+    assert {k: float(getattr(m, k)[0]) for k in expected} == expected
+    tuned = models.WilsonCowan(a_e=np.array([1.3]), b_i=np.array([14.76]))
+    assert tuned.a_e[0] == 1.3 and tuned.b_i[0] == 14.76
+
+
 def test_kuramoto_state_and_omega():
     """Fact: the Kuramoto model has one state variable theta and omega defaults to 1.0."""
     m = models.Kuramoto()
