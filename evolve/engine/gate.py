@@ -1,0 +1,117 @@
+"""The gate: may a proposed child library be tried at all? Checked before a single trial is spent on it.
+
+`check_child` is a pure function returning `Problem`s (empty = the child passes). One stable code per kind:
+
+- `invalid-skill`  a skill's SKILL.md text does not re-parse cleanly (spec rules, our metadata rules), or
+                   re-parses to a different skill (it would not survive being written and read back);
+                   the message carries the parser's own code in brackets.
+- `over-budget`    a skill over `limits.max_skill_bytes`, or the library over `limits.max_library_bytes`.
+- `leak`           a new or changed skill shares an 8-word n-gram with a held-out (val/test) goal's request.
+- `unsafe`         a new or changed skill fails the safety screen (`evolve.engine.safety`).
+- `empty`          the library has no skills.
+
+Spec validity and budgets concern the whole child (a library is only as valid as its worst skill). Leakage and
+safety are checked on skills that are new or changed relative to the parent (every skill when there is no
+parent): unchanged skills passed the gate when they were introduced, and the seed library is checked by the
+benchmark tests, so re-screening them would only re-report old news.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Mapping
+
+from ..config import LibraryLimits
+from ..leakage import DEFAULT_N, ngrams
+from ..library import Library
+from ..problems import Problem
+from ..skills import parse, sha256
+from .safety import findings
+
+CHILD = Path("<child>")
+# Mirrors evolve.leakage's tokenisation (lower-cased [a-z0-9_]+ words) so a reported n-gram can be located.
+_WORD = re.compile(r"[a-z0-9_]+")
+_MAX_GRAMS_SHOWN = 3
+
+
+def check_child(child: Library, parent: Library | None, held_out: Mapping[str, str],
+                limits: LibraryLimits) -> list[Problem]:
+    """Every reason `child` must not be tried; empty when it passes.
+
+    `held_out` maps a val/test goal slug to its GOAL.md text. Problems are ordered: empty, then per skill (by
+    name) invalid / over-budget / leak / unsafe, then the library budget."""
+    if len(child) == 0:
+        return [Problem(CHILD, "the library has no skills", None, "empty")]
+    fresh = _new_or_changed(child, parent)
+    # Skill.text renders YAML on every access and goal n-grams are the same for every skill: compute each once.
+    texts = {name: skill.text for name, skill in child.skills.items()}
+    goal_grams = {slug: ngrams(held_out[slug], DEFAULT_N) for slug in sorted(held_out)} if fresh else {}
+    problems: list[Problem] = []
+    for name, text in texts.items():
+        path = skill_path(name)
+        nbytes = len(text.encode("utf-8"))
+        problems += _spec_problems(text, name, path)
+        if nbytes > limits.max_skill_bytes:
+            problems.append(Problem(path, f"the skill is {nbytes} bytes; the limit is {limits.max_skill_bytes} "
+                                          "(compress it or split it)", None, "over-budget"))
+        if name in fresh:
+            problems += _leak_problems(text, path, goal_grams)
+            problems += [Problem(path, f"unsafe: {f.kind}: `{f.match}` — {f.reason}", f.line, "unsafe")
+                         for f in findings(text)]
+    library_bytes = sum(len(text.encode("utf-8")) for text in texts.values())
+    if library_bytes > limits.max_library_bytes:
+        problems.append(Problem(CHILD, f"the library is {library_bytes} bytes over {len(child)} skills; the limit is "
+                                       f"{limits.max_library_bytes} (drop or compress a skill)", None, "over-budget"))
+    return problems
+
+
+def skill_path(name: str) -> Path:
+    """Where a child's skill would live; used only to label problems (nothing is written)."""
+    return CHILD / name / "SKILL.md"
+
+
+def _new_or_changed(child: Library, parent: Library | None) -> set[str]:
+    if parent is None:
+        return set(child.skills)
+    diff = parent.diff(child)
+    return set(diff.added) | set(diff.changed)
+
+
+def _spec_problems(text: str, name: str, path: Path) -> list[Problem]:
+    # The byte limit is the gate's own check (code `over-budget`), so the parser's size check is switched off.
+    parsed, found = parse(text, path, folder_name=name, max_bytes=sys.maxsize)
+    problems = [Problem(path, f"{p.message} [{p.code}]", p.line, "invalid-skill") for p in found]
+    if parsed is not None and not found and parsed.sha256 != sha256(text):
+        problems.append(Problem(path, "the skill changes when its SKILL.md is read back (frontmatter values that "
+                                      "YAML rewrites?); it would not survive export", None, "invalid-skill"))
+    return problems
+
+
+def _leak_problems(text: str, path: Path, goal_grams: Mapping[str, set]) -> list[Problem]:
+    """One `leak` per held-out goal the skill shares n-grams with (as evolve.leakage.shared_ngrams finds them)."""
+    problems = []
+    skill_grams = ngrams(text, DEFAULT_N)
+    for slug, grams_of_goal in goal_grams.items():
+        grams = sorted(" ".join(gram) for gram in skill_grams & grams_of_goal)
+        if not grams:
+            continue
+        first, line = _earliest(text, grams)
+        shown = "; ".join(f'"{g}"' for g in ([first] + [g for g in grams if g != first])[:_MAX_GRAMS_SHOWN])
+        more = f" (+{len(grams) - _MAX_GRAMS_SHOWN} more)" if len(grams) > _MAX_GRAMS_SHOWN else ""
+        problems.append(Problem(
+            path, f"copies {len(grams)} {DEFAULT_N}-word phrase(s) from held-out goal '{slug}': {shown}{more}; "
+                  "teach the domain in your own words, never a held-out request's",
+            line, "leak"))
+    return problems
+
+
+def _earliest(text: str, grams: list[str]) -> tuple[str, int | None]:
+    """The shared n-gram that occurs first in the skill, and its line (so the report points at the first copy)."""
+    matches = list(_WORD.finditer(text.lower()))
+    wanted = set(grams)
+    for i in range(len(matches) - DEFAULT_N + 1):
+        gram = " ".join(m.group(0) for m in matches[i:i + DEFAULT_N])
+        if gram in wanted:
+            return gram, text.count("\n", 0, matches[i].start()) + 1
+    return grams[0], None
