@@ -106,6 +106,37 @@ class ArchiveSettings:
 
 
 @dataclass(frozen=True)
+class RunSettings:
+    """`evolve run`: the population, the gate, the baselines and when to stop (see configs/default.toml)."""
+
+    generations: int = field(default=2, metadata={"min": 1})
+    children: int = field(default=2, metadata={"min": 1})
+    population: int = field(default=4, metadata={"min": 1})
+    # the default run's goal subset (configs/default.toml); an empty list means every goal of the split
+    train_goals: list[str] = field(default_factory=lambda: ["stimulus-evoked-response", "jansen-rit-alpha"])
+    val_goals: list[str] = field(default_factory=lambda: ["connectivity-normalisation"])
+    test_goals: list[str] = field(default_factory=lambda: ["eeg-alpha"])
+    minibatch: int = field(default=0, metadata={"min": 0})
+    train_seeds: int = field(default=1, metadata={"min": 1})
+    val_seeds: int = field(default=1, metadata={"min": 1})
+    margin: float = 0.0
+    min_pairs: int = field(default=1, metadata={"min": 1})
+    rescore_seeds: int = field(default=1, metadata={"min": 0})
+    test_every: int = field(default=0, metadata={"min": 0})
+    best_of_n: int = field(default=2, metadata={"min": 0})
+    operators: list[str] = field(default_factory=lambda: ["reflective-rewrite", "add-skill", "compress"])
+    operator_weights: dict[str, float] = field(default_factory=lambda: {"reflective-rewrite": 2.0})
+    operator_trial_budget: int = field(default=4, metadata={"min": 0})
+    max_trials: int = field(default=0, metadata={"min": 0})
+    max_wall_s: float = field(default=0.0, metadata={"min": 0})
+    max_cost_usd: dict[str, float] = field(default_factory=dict)
+    patience: int = field(default=0, metadata={"min": 0})
+    stop_file: str = ".evolve/STOP"
+    workers: int = field(default=1, metadata={"min": 1})
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class Config:
     paths: Paths = field(default_factory=Paths)
     library: LibraryLimits = field(default_factory=LibraryLimits)
@@ -117,6 +148,7 @@ class Config:
     local_model: LocalModelSettings = field(default_factory=LocalModelSettings)
     trial: TrialSettings = field(default_factory=TrialSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    run: RunSettings = field(default_factory=RunSettings)
 
 
 def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]:

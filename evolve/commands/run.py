@@ -1,0 +1,131 @@
+"""`evolve run`: evolve the seed library against the benchmark, resumably, with baselines and a final summary."""
+from __future__ import annotations
+
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from ..goals import load_goals
+from ..library import load_library
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "run", help="evolve the skill library (long-running, resumable)",
+        description="Evolve the seed library ([paths] skills) on the goals of [run]: each generation proposes "
+                    "children with the operators, gates them on a train minibatch against their parent, scores "
+                    "survivors on val and keeps the best set; baselines (seed, no skills, best-of-N) run on the "
+                    "same budget; the test split is scored for the report only. Ctrl-C (or the stop file) "
+                    "finishes the trials in flight, commits and exits; --resume continues.")
+    parser.add_argument("--resume", nargs="?", const="latest", metavar="RUN_ID",
+                        help="continue a run from the archive (default: the latest run)")
+    parser.add_argument("--archive", type=Path, help="the run database (default: [paths] archive)")
+    parser.add_argument("--generations", type=int, help="override [run] generations")
+    parser.add_argument("--max-trials", type=int, help="override [run] max_trials")
+    return parser
+
+
+def select_goals(config):
+    """The run's train/val/test goals: [run] *_goals by slug, or every goal of the split. Errors as text."""
+    from ..engine.engine import GoalSets
+
+    goals, problems = load_goals(Path(config.paths.goals))
+    errors = [str(p) for p in problems]
+    by_slug = {g.slug: g for g in goals}
+    sets = {}
+    for split, chosen in (("train", config.run.train_goals), ("val", config.run.val_goals),
+                          ("test", config.run.test_goals)):
+        if chosen:
+            unknown = [s for s in chosen if s not in by_slug]
+            wrong = [s for s in chosen if s in by_slug and by_slug[s].split != split]
+            errors += [f"[run] {split}_goals: no valid goal '{s}'" for s in unknown]
+            errors += [f"[run] {split}_goals: '{s}' is a {by_slug[s].split} goal, not {split}" for s in wrong]
+            sets[split] = [by_slug[s] for s in chosen if s in by_slug and by_slug[s].split == split]
+        else:
+            sets[split] = [g for g in goals if g.split == split]
+    if not sets["train"] or not sets["val"]:
+        errors.append("the run needs at least one train and one val goal")
+    return GoalSets(sets["train"], sets["val"], sets["test"]), errors
+
+
+def run(args, config) -> int:
+    from ..archive import Archive, ArchiveError
+    from ..engine.budget import Stopper
+    from ..engine.engine import Engine
+    from ..engine.executor import LocalExecutor
+    from ..engine.progress import Progress
+    from ..engine.report import write_report
+    from ..engine.toolbox import default_toolbox
+    from ..session import open_session
+
+    settings = config.run
+    if args.generations is not None or args.max_trials is not None:
+        settings = replace(settings, generations=args.generations or settings.generations,
+                           max_trials=settings.max_trials if args.max_trials is None else args.max_trials)
+        config = replace(config, run=settings)
+    goals, errors = select_goals(config)
+    library, problems = load_library(Path(config.paths.skills), max_skill_bytes=config.library.max_skill_bytes)
+    errors += [str(p) for p in problems]
+    if not len(library):
+        errors.append(f"no seed skills in {config.paths.skills}")
+    stop_file = Path(settings.stop_file)
+    if stop_file.exists():
+        errors.append(f"the stop file {stop_file} exists (left by an earlier stop?): delete it to run")
+    try:
+        toolbox = default_toolbox(settings.operators, settings.operator_weights)
+    except (KeyError, ValueError, ImportError) as error:
+        errors.append(f"[run] operators: {error}")
+    if errors:
+        for error in errors:
+            print(f"evolve run: {error}", file=sys.stderr)
+        return 2
+    try:
+        archive = Archive.open(args.archive or config.paths.archive,
+                               snapshot_interval_s=config.archive.snapshot_interval_s)
+    except ArchiveError as error:
+        print(f"evolve run: {error}", file=sys.stderr)
+        return 2
+    with archive:
+        if args.resume:
+            run_id = archive.latest_run() if args.resume == "latest" else args.resume
+            if not run_id or not archive.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]):
+                print(f"evolve run: no run '{args.resume}' in {archive.path} to resume", file=sys.stderr)
+                return 2
+            archive.event(run_id, "resumed", {})
+        else:
+            run_id = archive.start_run(config, seed=library, note="evolve run")
+        print(f"run {run_id} in {archive.path} (query it live with: evolve sql --query best)", file=sys.stderr)
+        session = open_session(config)
+        progress = Progress(settings.generations)
+        stopper = Stopper(settings.max_trials, settings.max_wall_s, settings.max_cost_usd, settings.patience,
+                          stop_file, cost_by_role=lambda: {r: u["cost_usd"] for r, u in
+                                                           session.client.usage_by_role().items()})
+        executor = LocalExecutor(session.trial_context(workroot=Path(config.evaluation.workdir) / run_id),
+                                 settings.workers)
+        engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, session.records,
+                        stopper, progress)
+        previous = _on_interrupt(stopper, progress)
+        try:
+            outcome = engine.run()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            progress.close()
+        report = write_report(engine, Path(config.paths.state) / "runs" / run_id)
+        print(report.text)
+        print(f"run {run_id}: {outcome}; report in {report.folder}", file=sys.stderr)
+    if stopper.interrupted:
+        return 130
+    return 1 if "provider" in outcome else 0
+
+
+def _on_interrupt(stopper, progress):
+    """First Ctrl-C: finish the trials in flight, commit, exit. Second: stop now (the archive keeps every
+    committed trial; --resume re-runs only what was in flight)."""
+    def handler(signum, frame):
+        if stopper.interrupted:
+            raise KeyboardInterrupt
+        stopper.interrupted = True
+        progress.event("Ctrl-C: finishing the trials in flight, then committing and stopping "
+                       "(press Ctrl-C again to stop at once)")
+    return signal.signal(signal.SIGINT, handler)

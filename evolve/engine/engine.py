@@ -1,0 +1,366 @@
+"""The evolution loop: propose → gate → minibatch → val → survivors → incumbent, one generation at a time.
+
+Contract:
+- The archive is the single source of truth. Every trial is committed as soon as it finishes (with the model
+  calls made so far); every proposed child is recorded as an edge *before* its trials run; a generation ends
+  with a `generation-done` event naming the population and the incumbent. `resume` rebuilds everything from
+  those records, re-uses the children already proposed for the unfinished generation and never runs a scored
+  cell (library, goal, seed, condition) again, so a run killed at any point loses no trial and repeats none.
+- Generation 0 scores the seed library (train and val) and the baselines: no skills, best-of-N from the seed.
+- Selection never sees the `test` split; test is scored every `test_every` generations and at the end, for the
+  report only. Operators see only train failures.
+- A model provider that stays down raises ProviderDown out of the client: the engine stops the run (resumable);
+  it never turns the outage into scores.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..config import Config
+from ..goals import Goal
+from ..library import Library
+from ..models import ProviderDown
+from ..trial import TrialResult
+from . import selection
+from .acceptance import compare, rescore_confirms
+from .budget import Stopper
+from .executor import Executor, TrialRequest
+from .gate import check_child
+from .operators.base import Failure, OperatorDeclined, OperatorInput
+from .progress import Progress
+from .scoreboard import Outcome, Scoreboard
+
+BEST_OF_N_SEED = 1000  # best-of-N samples use seeds from here: never the seeds of selection trials
+RESCORE_SEED = 100  # an incumbent's confirmation trials use fresh val seeds from here
+
+
+class StopRun(Exception):
+    """A budget, the stop file or Ctrl-C ended the run between trials (resumable)."""
+
+
+@dataclass
+class GoalSets:
+    train: list[Goal]
+    val: list[Goal]
+    test: list[Goal]
+
+    def by_slug(self) -> dict[str, Goal]:
+        return {g.slug: g for g in self.train + self.val + self.test}
+
+
+@dataclass
+class EngineState:
+    generation: int = -1  # the last finished generation (-1: none)
+    population: list[str] = field(default_factory=list)
+    incumbent: str | None = None
+    stale: int = 0
+
+
+class Engine:
+    def __init__(self, config: Config, archive, run_id: str, goals: GoalSets, toolbox, executor: Executor,
+                 client, records: list, stopper: Stopper, progress: Progress,
+                 log: Callable[[str], None] | None = None):
+        self.config, self.settings = config, config.run
+        self.archive, self.run_id, self.goals = archive, run_id, goals
+        self.toolbox, self.executor, self.client, self.records = toolbox, executor, client, records
+        self.stopper, self.progress = stopper, progress
+        self.log = log or progress.event
+        self.board = Scoreboard.load(archive, run_id)
+        self.libraries: dict[str, Library] = {}
+        self.seed_id: str = archive.rows("SELECT seed_library FROM runs WHERE run_id = ?", [run_id])[0]["seed_library"]
+        self.state = self._load_state()
+        # the trial budget is the run's, not this invocation's: a resumed run counts what it already spent
+        self.stopper.trials_run = archive.rows("SELECT count(*) AS n FROM trials WHERE run_id = ? AND NOT cached",
+                                               [run_id])[0]["n"]
+        self._call_ids: dict[int, int] = {}
+        self._flushed = 0
+        self._tested_at: int | None = None
+
+    # -- state ---------------------------------------------------------------------------------------------
+
+    def library(self, library_id: str | None) -> Library | None:
+        if library_id is None:
+            return None
+        if library_id not in self.libraries:
+            self.libraries[library_id] = self.archive.library(library_id)
+        return self.libraries[library_id]
+
+    def _load_state(self) -> EngineState:
+        found = self.archive.rows("SELECT payload FROM events WHERE run_id = ? AND kind = 'generation-done' "
+                                  "ORDER BY event_id DESC LIMIT 1", [self.run_id])
+        if not found:
+            return EngineState()
+        data = json.loads(found[0]["payload"])
+        return EngineState(data["generation"], data["population"], data["incumbent"], data.get("stale", 0))
+
+    def condition_of(self, library_id: str | None) -> str:
+        return "none" if library_id is None else "seed" if library_id == self.seed_id else "population"
+
+    # -- trials ----------------------------------------------------------------------------------------------
+
+    def run_trials(self, requests: list[TrialRequest]) -> None:
+        """Run the requests whose cell is not scored yet; commit each result as it arrives."""
+        todo, seen = [], set()
+        for r in requests:
+            if not self.board.scored(r.cell) and r.cell not in seen:
+                seen.add(r.cell)
+                todo.append(r)
+        if not todo:
+            return
+        self.progress.queued += len(todo)
+        self.progress.draw(force=True)
+        left = self.executor.run(todo, self._on_result, lambda: self.stopper.reason() is not None)
+        if left:
+            self.progress.queued -= len(left)
+            raise StopRun(self.stopper.reason() or "stopped")
+
+    def _on_result(self, request: TrialRequest, result: TrialResult) -> None:
+        with self.archive.transaction():
+            if request.library is not None:
+                self.archive.add_library(request.library)
+            self.archive.record_trials(self.run_id, request.generation, [result], condition=request.condition,
+                                       library_id=request.library_id)
+            self._flush_calls(request.generation)
+        self.board.add(Outcome.of(result, request.library_id, request.condition))
+        if not result.cached:
+            self.stopper.trials_run += 1
+        self.progress.costs = self._costs()
+        self.progress.trial_finished(result.wall_s, result.cached)
+
+    def _flush_calls(self, generation: int) -> None:
+        fresh = self.records[self._flushed:]
+        if fresh:
+            ids = self.archive.record_calls(self.run_id, fresh, generation)
+            self._call_ids.update({id(r): i for r, i in zip(fresh, ids)})
+            self._flushed += len(fresh)
+
+    def _costs(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for r in self.records:
+            totals[r.role] = totals.get(r.role, 0.0) + (r.cost_usd or 0.0)
+        return totals
+
+    def requests(self, library_id: str | None, goals: list[Goal], seeds, generation: int,
+                 condition: str | None = None) -> list[TrialRequest]:
+        library = self.library(library_id)
+        condition = condition or self.condition_of(library_id)
+        return [TrialRequest(g, library, s, condition, generation) for g in goals for s in seeds]
+
+    # -- the run ---------------------------------------------------------------------------------------------
+
+    def run(self) -> str:
+        """Run (or continue) until the last generation or a stop. Returns why it ended."""
+        try:
+            if self.state.generation < 0:
+                self.generation_zero()
+            while self.state.generation < self.settings.generations:
+                reason = self.stopper.reason()
+                if reason:
+                    raise StopRun(reason)
+                self.generation(self.state.generation + 1)
+            self.score_test(self.state.generation)
+            self.archive.event(self.run_id, "run-finished", {"generation": self.state.generation})
+            return "finished"
+        except StopRun as stop:
+            self.archive.event(self.run_id, "run-stopped", {"reason": str(stop), "generation": self.state.generation})
+            return f"stopped: {stop}"
+        except ProviderDown as down:
+            self.archive.event(self.run_id, "run-stopped", {"reason": f"provider down: {down}"})
+            return f"stopped: a model provider is down ({down}); resume with `evolve run --resume`"
+        finally:
+            with self.archive.transaction():
+                self._flush_calls(max(self.state.generation, 0))
+
+    def generation_zero(self) -> None:
+        s = self.settings
+        self.progress.generation = 0
+        self.log(f"generation 0: scoring the seed library {self.seed_id[:12]} and the baselines")
+        val_seeds = range(s.val_seeds)
+        self.run_trials(self.requests(self.seed_id, self.goals.train, range(s.train_seeds), 0)
+                        + self.requests(self.seed_id, self.goals.val, val_seeds, 0)
+                        + self.requests(None, self.goals.val, val_seeds, 0)
+                        + self.best_of_n(self.goals.val, 0))
+        self.finish_generation(0, [self.seed_id], self.seed_id)
+
+    def best_of_n(self, goals: list[Goal], generation: int) -> list[TrialRequest]:
+        seeds = range(BEST_OF_N_SEED, BEST_OF_N_SEED + self.settings.best_of_n)
+        return self.requests(self.seed_id, goals, seeds, generation, condition="best-of-n")
+
+    def finish_generation(self, generation: int, population: list[str], incumbent: str | None) -> None:
+        self.state = EngineState(generation, population, incumbent, self.state.stale)
+        mean, n = self.board.mean(incumbent, "val")
+        self.progress.best = mean
+        self.archive.event(self.run_id, "generation-done",
+                           {"generation": generation, "population": population, "incumbent": incumbent,
+                            "best_val": mean, "best_n": n, "stale": self.state.stale})
+        self.log(f"generation {generation} done: population {len(population)}, incumbent "
+                 f"{(incumbent or '')[:12]} val {_fmt(mean)} (n={n})")
+        if self.settings.test_every and generation and generation % self.settings.test_every == 0:
+            self.score_test(generation)
+
+    def generation(self, g: int) -> None:
+        s = self.settings
+        rng = random.Random(f"{s.seed}:{g}")
+        self.progress.generation = g
+        children = self.proposed_children(g)
+        if len(children) < s.children:
+            scores = {lib: self.board.per_goal(lib, "val") for lib in self.state.population}
+            parents = selection.pareto_parents(scores, s.children, rng) or [self.state.population[0]]
+            for slot in range(len(children), s.children):
+                self.propose(g, parents[slot % len(parents)], rng)
+            children = self.proposed_children(g)
+        train = self.minibatch(rng)
+        accepted = []
+        for child_id, parent_id, verdict in children:
+            if verdict is None:
+                verdict = self.gate_on_minibatch(g, child_id, parent_id, train)
+            if verdict:
+                accepted.append(child_id)
+        accepted += [lib.id for lib in self.archive.pending_seeds(self.run_id)]  # `evolve seed` individuals
+        val_seeds = range(s.val_seeds)
+        for child_id in accepted:
+            self.run_trials(self.requests(child_id, self.goals.val, val_seeds, g))
+        population = self.survivors(self.state.population + [c for c in accepted if c not in self.state.population])
+        incumbent = self.choose_incumbent(g, population)
+        self.finish_generation(g, population, incumbent)
+        reason = self.stopper.reason()
+        if reason:
+            raise StopRun(reason)
+
+    def proposed_children(self, g: int) -> list[tuple[str, str, bool | None]]:
+        rows = self.archive.rows("SELECT child, parents, accepted FROM origins WHERE run_id = ? AND generation = ? "
+                                 "AND operator NOT IN ('seed', 'manual') ORDER BY edge_id", [self.run_id, g])
+        declined = self.archive.rows("SELECT count(*) AS n FROM events WHERE run_id = ? AND kind = 'declined' "
+                                     "AND json_extract(payload, '$.generation')::INT = ?", [self.run_id, g])[0]["n"]
+        out = [(r["child"], r["parents"][0], r["accepted"]) for r in rows]
+        # A declined proposal used its slot too (so a resumed generation does not ask again forever).
+        return out + [("", "", False)] * declined if declined else out
+
+    def propose(self, g: int, parent_id: str, rng: random.Random) -> None:
+        operator = self.toolbox.choose(rng)
+        parent = self.library(parent_id)
+        parents = (parent,)
+        ancestor = None
+        if operator.arity == 2:
+            others = [p for p in self.state.population if p != parent_id]
+            if not others:
+                operator = self.toolbox.choose(rng, max_arity=1)
+            else:
+                other = rng.choice(others)
+                parents, ancestor = (parent, self.library(other)), self.common_ancestor(parent_id, other)
+        by_slug = self.goals.by_slug()
+        failures = tuple(Failure(o.goal, by_slug[o.goal].request, o.score, o.feedback, o.injected, o.code[-3000:])
+                         for o in self.board.failures(parent_id, "train") if o.goal in by_slug)
+        given = OperatorInput(parents, failures, self.config.library, rng, ancestor,
+                              tuple(g_.slug for g_ in self.goals.train), self.score_for_operator(g),
+                              self.settings.operator_trial_budget)
+        try:
+            proposal = operator.propose(given, self.client)
+        except OperatorDeclined as declined:
+            self.archive.event(self.run_id, "declined", {"generation": g, "operator": operator.name,
+                                                          "parent": parent_id, "reason": str(declined)})
+            self.log(f"  {operator.name} on {parent_id[:12]}: declined ({declined})")
+            return
+        with self.archive.transaction():
+            self._flush_calls(g)
+        call = self._call_ids.get(id(proposal.calls[0])) if proposal.calls else None
+        held_out = {goal.slug: goal.request for goal in self.goals.val + self.goals.test}
+        problems = check_child(proposal.child, parent, held_out, self.config.library)
+        ids = [p.id for p in parents]
+        if problems:
+            note = f"{proposal.note} | gate: " + "; ".join(p.message for p in problems[:3])
+            self.archive.add_edge(self.run_id, proposal.child, ids, operator.name, note, g, call, accepted=False)
+            self.log(f"  {operator.name} on {parent_id[:12]}: rejected by the gate ({problems[0].message})")
+            return
+        self.libraries[proposal.child.id] = proposal.child
+        self.archive.add_edge(self.run_id, proposal.child, ids, operator.name, proposal.note, g, call)
+        self.log(f"  {operator.name} on {parent_id[:12]} → {proposal.child.short_id}: {proposal.note}")
+
+    def score_for_operator(self, g: int):
+        """score_library for operators that score candidates (DSPy): train trials, recorded under their own
+        condition so they never count as the candidate's evidence in library scores."""
+        slugs = {goal.slug: goal for goal in self.goals.train}
+
+        def score(library: Library, goal_slugs) -> list:
+            self.libraries[library.id] = library
+            requests = [TrialRequest(slugs[s], library, 0, "operator", g) for s in goal_slugs if s in slugs]
+            self.run_trials(requests)
+            return [getattr(self.board.get(library.id, s, 0, "operator"), "score", None) for s in goal_slugs]
+        return score
+
+    def common_ancestor(self, a: str, b: str) -> Library | None:
+        depth_a = {r["ancestor_id"]: r["depth"] for r in self.archive.lineage(a, self.run_id)}
+        shared = [(depth_a[r["ancestor_id"]] + r["depth"], r["ancestor_id"])
+                  for r in self.archive.lineage(b, self.run_id) if r["ancestor_id"] in depth_a]
+        return self.library(min(shared)[1]) if shared else None
+
+    def minibatch(self, rng: random.Random) -> list[Goal]:
+        train = list(self.goals.train)
+        size = self.settings.minibatch
+        return sorted(rng.sample(train, size), key=lambda g: g.slug) if 0 < size < len(train) else train
+
+    def gate_on_minibatch(self, g: int, child_id: str, parent_id: str, train: list[Goal]) -> bool:
+        seeds = range(self.settings.train_seeds)
+        self.run_trials(self.requests(parent_id, train, seeds, g) + self.requests(child_id, train, seeds, g))
+        pick = lambda lib: {(goal.slug, s): getattr(self.board.get(lib, goal.slug, s, self.condition_of(lib)),
+                                                    "score", None) for goal in train for s in seeds}
+        decision = compare(pick(child_id), pick(parent_id), self.settings.margin, self.settings.min_pairs)
+        self.archive.set_accepted(self.run_id, child_id, decision.accepted)
+        self.log(f"  minibatch {child_id[:12]} vs parent {parent_id[:12]}: "
+                 f"{'accepted' if decision.accepted else 'rejected'} ({decision.reason})")
+        return decision.accepted
+
+    def survivors(self, members: list[str]) -> list[str]:
+        candidates = [selection.Candidate(m, self.board.mean(m, "val")[0], self.library(m).nbytes) for m in members]
+        kept = selection.survivors([c for c in candidates if c.val_score is not None], self.settings.population)
+        return [c.library_id for c in kept] or members[: self.settings.population]
+
+    def choose_incumbent(self, g: int, population: list[str]) -> str | None:
+        incumbent = self.state.incumbent
+        best_mean, _ = self.board.mean(incumbent, "val")
+        ranked = sorted(((self.board.mean(m, "val")[0], m) for m in population if m != incumbent
+                         and self.board.mean(m, "val")[0] is not None), reverse=True)
+        if not ranked or (best_mean is not None and ranked[0][0] <= best_mean):
+            self.state.stale += 1
+            return incumbent
+        challenger, first_mean = ranked[0][1], ranked[0][0]
+        if self.settings.rescore_seeds:  # a lucky single score must not steer the run: fresh seeds decide
+            seeds = range(RESCORE_SEED, RESCORE_SEED + self.settings.rescore_seeds)
+            self.run_trials(self.requests(challenger, self.goals.val, seeds, g))
+            fresh = [getattr(self.board.get(challenger, goal.slug, s, self.condition_of(challenger)), "score", None)
+                     for goal in self.goals.val for s in seeds]
+            verdict = rescore_confirms([first_mean], fresh, best_mean if best_mean is not None else float("-inf"))
+            confirmed, reason = verdict.confirmed, verdict.reason
+        else:
+            confirmed, reason = best_mean is None or first_mean > best_mean, "not re-scored (rescore_seeds = 0)"
+        new_mean, n = self.board.mean(challenger, "val")
+        if confirmed:
+            self.state.stale = 0
+            self.archive.event(self.run_id, "new-best", {"generation": g, "library": challenger, "val": new_mean,
+                                                          "n": n, "previous": incumbent, "reason": reason})
+            self.log(f"  new best {challenger[:12]}: val {_fmt(new_mean)} (n={n}); {reason}")
+            return challenger
+        self.state.stale += 1
+        self.log(f"  {challenger[:12]} did not hold up when re-scored: {reason}")
+        return incumbent
+
+    def score_test(self, g: int) -> None:
+        """The sealed split, for the report only: the incumbent, the seed, no skills and best-of-N."""
+        if self._tested_at == g or not self.goals.test:
+            return
+        seeds = range(self.settings.val_seeds)
+        self.log(f"scoring the test split (incumbent, seed, no skills, best-of-{self.settings.best_of_n})")
+        requests = self.requests(self.seed_id, self.goals.test, seeds, g) + \
+            self.requests(None, self.goals.test, seeds, g) + self.best_of_n(self.goals.test, g)
+        if self.state.incumbent and self.state.incumbent != self.seed_id:
+            requests = self.requests(self.state.incumbent, self.goals.test, seeds, g) + requests
+        self.run_trials(requests)
+        self._tested_at = g
+        self.archive.event(self.run_id, "test-scored", {"generation": g, "incumbent": self.state.incumbent})
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

@@ -1,0 +1,87 @@
+"""Where trials run. The engine hands an executor a list of trial requests and gets results back; it knows
+nothing else about how or where they ran (one process here; a cluster executor would keep the same contract).
+
+Contract of `Executor.run(requests, on_result, should_stop)`:
+- every request is either run and reported through `on_result(request, result)` — always on the caller's
+  thread, so the caller may write to the archive there — or, once `should_stop()` is true, not started at all;
+- requests already running when `should_stop()` turns true finish and are reported (Ctrl-C finishes trials in
+  flight); `run` returns the requests it did not start;
+- an exception from a trial propagates after the in-flight ones are reported.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence
+
+from ..goals import Goal
+from ..library import Library
+from ..trial import TrialContext, TrialResult, run_trial
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    goal: Goal
+    library: Library | None  # None: no skills
+    seed: int
+    condition: str = "population"  # 'population', 'seed', 'none', or a baseline/operator label
+    generation: int = 0
+
+    @property
+    def library_id(self) -> str | None:
+        return self.library.id if self.library is not None else None
+
+    @property
+    def cell(self) -> tuple:
+        """What makes two requests the same trial for the engine (the model is fixed per run)."""
+        return (self.library_id, self.goal.slug, self.seed, self.condition)
+
+
+OnResult = Callable[[TrialRequest, TrialResult], None]
+
+
+class Executor(Protocol):
+    def run(self, requests: Sequence[TrialRequest], on_result: OnResult,
+            should_stop: Callable[[], bool] = lambda: False) -> list[TrialRequest]:
+        ...
+
+
+class LocalExecutor:
+    """Trials on this machine: `workers` threads drive model calls; each notebook runs in its own kernel process
+    (started by the sandbox), so threads are enough here. One worker runs trials in the caller's thread."""
+
+    def __init__(self, ctx: TrialContext, workers: int = 1, model: str | None = None):
+        self.ctx, self.workers, self.model = ctx, max(1, workers), model
+
+    def _one(self, request: TrialRequest) -> TrialResult:
+        return run_trial(request.goal, request.library, request.seed, self.ctx, model=self.model)
+
+    def run(self, requests: Sequence[TrialRequest], on_result: OnResult,
+            should_stop: Callable[[], bool] = lambda: False) -> list[TrialRequest]:
+        pending = list(requests)
+        if self.workers == 1:
+            while pending and not should_stop():
+                request = pending.pop(0)
+                on_result(request, self._one(request))
+            return pending
+        with cf.ThreadPoolExecutor(self.workers, thread_name_prefix="trial") as pool:
+            running: dict[cf.Future, TrialRequest] = {}
+            error: BaseException | None = None
+            while (pending or running):
+                while pending and len(running) < self.workers and not should_stop() and error is None:
+                    request = pending.pop(0)
+                    running[pool.submit(self._one, request)] = request
+                if not running:
+                    break
+                done, _ = cf.wait(running, timeout=0.5, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    request = running.pop(future)
+                    try:
+                        result = future.result()
+                    except BaseException as failure:  # report the others first, then raise
+                        error = error or failure
+                        continue
+                    on_result(request, result)
+            if error is not None:
+                raise error
+        return pending

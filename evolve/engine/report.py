@@ -1,0 +1,55 @@
+"""What `evolve run` prints and leaves behind at the end: the summary table, the run's totals, the diff of the
+best library against the seed, and the best library exported as an Agent Skills tree.
+
+Files (in `.evolve/runs/<run_id>/`): summary.txt (what was printed), best.diff, best/ (spec-valid skills with
+lineage and scores under metadata, from the archive's exporter).
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..archive.export import export
+from . import summary
+
+
+@dataclass
+class Report:
+    text: str
+    folder: Path
+
+
+def write_report(engine, folder: Path) -> Report:
+    folder.mkdir(parents=True, exist_ok=True)
+    state, archive, run_id = engine.state, engine.archive, engine.run_id
+    best = state.incumbent
+    totals = archive.rows(
+        "SELECT count(*) AS trials, count(*) FILTER (WHERE NOT cached) AS fresh, "
+        "count(*) FILTER (WHERE status = 'missing') AS missing, coalesce(sum(wall_s), 0) AS wall_s "
+        "FROM trials WHERE run_id = ?", [run_id])[0]
+    edges = archive.rows("SELECT count(*) AS proposed, count(*) FILTER (WHERE accepted) AS accepted FROM origins "
+                         "WHERE run_id = ? AND operator NOT IN ('seed')", [run_id])[0]
+    costs = archive.rows("SELECT role, count(*) AS calls, sum(prompt_tokens) AS prompt, "
+                         "sum(completion_tokens) AS completion, sum(latency_s) AS latency, "
+                         "sum(coalesce(cost_usd, 0)) AS cost FROM llm_calls WHERE run_id = ? GROUP BY role "
+                         "ORDER BY role", [run_id])
+    lines = [f"run {run_id}: {state.generation} generation(s) finished, {totals['trials']} trials "
+             f"({totals['fresh']} run, {totals['trials'] - totals['fresh']} from the cache, {totals['missing']} "
+             f"missing), {totals['wall_s'] / 60:.1f} trial-minutes; {edges['proposed']} children proposed, "
+             f"{edges['accepted']} accepted"]
+    lines += [f"  {c['role']}: {c['calls']} calls, {c['prompt']} prompt + {c['completion']} generated tokens, "
+              f"{c['latency']:.0f} s, ${c['cost']:.2f}" for c in costs]
+    lines += ["", summary.table(summary.rows(engine.board, best, engine.seed_id)), ""]
+    if best and best != engine.seed_id:
+        diff = summary.library_diff(engine.library(engine.seed_id), engine.library(best))
+        (folder / "best.diff").write_text(diff)
+        change = engine.library(engine.seed_id).diff(engine.library(best))
+        lines.append(f"best library {best[:12]} vs seed: {change} (diff in {folder / 'best.diff'})")
+        shutil.rmtree(folder / "best", ignore_errors=True)  # our own output of an earlier report (resume)
+        export(archive, best, run_id, folder / "best")
+    else:
+        lines.append("the best library is still the seed library: no child beat it on val")
+    text = "\n".join(lines)
+    (folder / "summary.txt").write_text(text + "\n")
+    return Report(text, folder)

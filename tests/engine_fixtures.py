@@ -1,0 +1,132 @@
+"""A scripted world for engine tests: a rule-based student and mutator behind litellm's custom-provider hook,
+the tiny plugin, four tiny goals (two train, one val, one test) and a seed library of one skill.
+
+The rules make evolution measurable: the student writes a correct notebook only when its skills contain the
+marker MAGIC-SUM, and the mutator's rewrite adds that marker. So the seed scores 0.25 (runs, checks fail), a
+rewritten child scores 1.0, and the engine must find, gate, accept and report it.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import litellm
+from litellm import CustomLLM
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "MAGIC-SUM"
+
+GOOD = ("```python\n# %%\nimport json\ntotal = sum(record(n) for n in range(1, {k} + 1))\n# %%\n"
+        "json.dump({{'total': total}}, open('results.json', 'w'))\n```")
+WRONG = ("```python\n# %%\nimport json\ntotal = sum(range(1, {k}))\n# %%\n"
+         "json.dump({{'total': total}}, open('results.json', 'w'))\n```")
+REWRITE = """```markdown
+---
+name: counting
+description: Use when a request asks to call record() for a range of numbers and write a total.
+metadata:
+  keywords: count, record, total, sum
+  role: student
+---
+
+# Counting with record() ({marker})
+
+`record(n)` is predefined and returns n. Call it for every n and sum what it returns:
+
+```python
+total = sum(record(n) for n in range(1, K + 1))
+```
+```"""
+
+
+class RuleModel(CustomLLM):
+    """Replies computed from the request: the student by the marker, the mutator with a fixed rewrite.
+    Each student call appends a line to `log` (when set) so a test can see progress from another process."""
+
+    def __init__(self, log: Path | None = None):
+        super().__init__()
+        self.log = log
+        self.calls: list[tuple[str, list[dict]]] = []
+
+    def completion(self, model, messages, *args, **kwargs):
+        self.calls.append((model, [dict(m) for m in messages]))
+        text = "\n".join(str(m.get("content", "")) for m in messages)
+        if model.endswith("mutator"):
+            reply = REWRITE.format(marker=MARKER)
+        else:
+            found = re.search(r"# Sum to (\d+)", text)
+            k = int(found.group(1)) if found else 3
+            reply = (GOOD if MARKER in text else WRONG).format(k=k)
+            if self.log is not None:
+                with open(self.log, "a") as sink:
+                    sink.write(f"{os.getpid()}\n")
+        words = len(text.split())
+        return litellm.ModelResponse(choices=[{"message": {"role": "assistant", "content": reply}}], model=model,
+                                     usage={"prompt_tokens": words, "completion_tokens": len(reply.split()),
+                                            "total_tokens": words + len(reply.split())})
+
+
+def install(log: Path | None = None) -> RuleModel:
+    handler = RuleModel(log)
+    others = [p for p in (litellm.custom_provider_map or []) if p["provider"] != "rules"]
+    litellm.custom_provider_map = others + [{"provider": "rules", "custom_handler": handler}]
+    litellm.utils.custom_llm_setup()
+    return handler
+
+
+def write_config(folder: Path, **run) -> Path:
+    """A complete config file for a tiny run in `folder` (its archive, state and stop file live there)."""
+    settings = {"generations": 2, "children": 1, "population": 2, "train_seeds": 1, "val_seeds": 1,
+                "rescore_seeds": 1, "best_of_n": 1, "operators": ["reflective-rewrite"], "seed": 7,
+                "stop_file": str(folder / "STOP"), **run}
+    lines = [f"{k} = {_toml(v)}" for k, v in settings.items()]
+    text = f"""
+[paths]
+skills = "{FIXTURES / 'engine_seed'}"
+goals = "{FIXTURES / 'engine_goals'}"
+archive = "{folder / 'evolve.duckdb'}"
+state = "{folder / 'state'}"
+
+[evaluation]
+plugin = "{FIXTURES / 'tiny_plugin'}"
+cell_timeout_s = 30.0
+notebook_timeout_s = 60.0
+memory_mb = 2048
+workdir = "{folder / 'executions'}"
+
+[models.student]
+model = "rules/student"
+max_tokens = 256
+
+[models.mutator]
+model = "rules/mutator"
+max_tokens = 512
+
+[model_policy]
+breaker_threshold = 1
+breaker_cooldown_s = 0.0
+max_outage_s = 0.0
+
+[trial]
+max_turns = 1
+routing = "all"
+cache = false
+
+[run]
+{chr(10).join(lines)}
+"""
+    path = folder / "run.toml"
+    path.write_text(text)
+    return path
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)

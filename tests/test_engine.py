@@ -1,0 +1,114 @@
+"""The evolution engine end to end on rule-based models and the tiny plugin (real notebooks, real archive):
+a child that helps is found, gated, accepted and reported; a run killed with SIGKILL mid-generation resumes
+with every trial recorded exactly once; Ctrl-C-style stops and the stop file end a run cleanly."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import engine_fixtures
+from evolve.archive import open_for_reading
+from evolve.cli import main
+
+CHILD = Path(__file__).resolve().parent / "fixtures" / "engine_child.py"
+
+
+def cells(db: Path) -> list[tuple]:
+    reader = open_for_reading(db)
+    try:
+        return [tuple(r.values()) for r in reader.rows(
+            "SELECT library_id, goal, seed, condition, count(*) AS n FROM trials GROUP BY ALL ORDER BY ALL")]
+    finally:
+        reader.close()
+
+
+def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
+    model = engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path)
+    assert main(["--config", str(config), "run"]) == 0
+    out = capsys.readouterr()
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        best = reader.rows("SELECT * FROM best_so_far")[0]
+        assert best["score"] == 1.0 and best["seed_score"] == 0.25 and best["none_score"] == 0.25
+        edges = reader.rows("SELECT operator, accepted, note FROM origins WHERE operator <> 'seed'")
+        assert edges and edges[0]["operator"] == "reflective-rewrite" and edges[0]["accepted"] is True
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+        assert kinds.count("generation-done") == 3 and "new-best" in kinds and kinds[-1] == "run-finished"
+        # test split: scored for the report, never before the end here (test_every = 0)
+        tested = reader.rows("SELECT DISTINCT condition FROM trials WHERE split = 'test' ORDER BY 1")
+        assert [r["condition"] for r in tested] == ["best-of-n", "none", "population", "seed"]
+        roles = {r["role"] for r in reader.rows("SELECT DISTINCT role FROM llm_calls")}
+        assert roles == {"student", "mutator"}
+    finally:
+        reader.close()
+    assert "best library" in out.out and "~counting" in out.out
+    report = next((tmp_path / "state" / "runs").iterdir())
+    assert "MAGIC-SUM" in (report / "best.diff").read_text()
+    assert (report / "best" / "counting" / "SKILL.md").is_file()
+    assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
+    assert any(m.endswith("mutator") for m, _ in model.calls)
+
+
+def test_kill_9_mid_generation_then_resume_records_every_trial_once(tmp_path):
+    config = engine_fixtures.write_config(tmp_path)
+    log = tmp_path / "student-calls.log"
+    env = {**os.environ, "PYTHONPATH": str(engine_fixtures.ROOT)}
+    child = subprocess.Popen([sys.executable, str(CHILD), str(config), str(log)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    # Generation 0 makes 5 student calls (seed on 2 train + 1 val, no skills on val, best-of-1 on val); kill
+    # the run inside generation 1, after its child's first minibatch trial.
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and child.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= 7:
+            break
+        time.sleep(0.05)
+    assert child.poll() is None, child.stderr.read().decode()[-2000:]
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    db = tmp_path / "evolve.duckdb"
+    before = cells(db)
+    assert before and all(n == 1 for *_, n in before)
+    reader = open_for_reading(db)
+    try:
+        done = [r["g"] for r in reader.rows("SELECT json_extract(payload, '$.generation')::INT AS g FROM events "
+                                            "WHERE kind = 'generation-done'")]
+        assert done == [0]  # killed mid-generation 1
+    finally:
+        reader.close()
+
+    model = engine_fixtures.install()
+    assert main(["--config", str(config), "run", "--resume"]) == 0
+    after = cells(db)
+    assert all(n == 1 for *_, n in after), "a trial was recorded twice"
+    assert set(before) <= set(after)
+    # no scored cell ran again: the resumed process made one student call per new cell
+    student_calls = sum(1 for m, _ in model.calls if m.endswith("student"))
+    assert student_calls == len(after) - len(before)
+    reader = open_for_reading(db)
+    try:
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+        assert "resumed" in kinds and kinds[-1] == "run-finished" and kinds.count("generation-done") == 3
+    finally:
+        reader.close()
+
+
+def test_the_stop_file_stops_between_trials_and_resume_finishes(tmp_path, capsys):
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path, max_trials=3)
+    assert main(["--config", str(config), "run"]) == 0
+    assert "trial budget reached" in capsys.readouterr().err
+    assert len(cells(tmp_path / "evolve.duckdb")) == 3
+    (tmp_path / "STOP").write_text("")
+    assert main(["--config", str(config), "run", "--resume"]) == 2  # refuses to start while the stop file exists
+    (tmp_path / "STOP").unlink()
+    assert main(["--config", str(config), "run", "--resume"]) == 0  # the budget is the run's: still reached
+    assert len(cells(tmp_path / "evolve.duckdb")) == 3
+    assert main(["--config", str(config), "run", "--resume", "--max-trials", "0"]) == 0
+    assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
