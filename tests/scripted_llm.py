@@ -37,3 +37,33 @@ def install(provider: str, replies) -> ScriptedModel:
     litellm.custom_provider_map = others + [{"provider": provider, "custom_handler": handler}]
     litellm.utils.custom_llm_setup()
     return handler
+
+
+class RuleModel(ScriptedModel):
+    """A model whose reply is computed from the messages: `rule(messages) -> str | Exception | (str, finish_reason)`.
+
+    For callers whose prompts are built by a library (DSPy) and whose number of calls is not fixed in advance."""
+
+    def __init__(self, rule):
+        super().__init__([])
+        self.rule = rule
+
+    def completion(self, model, messages, *args, **kwargs):
+        reply = self.rule([dict(m) for m in messages])
+        finish = None
+        if isinstance(reply, tuple):
+            reply, finish = reply
+        self.replies = [reply]
+        response = super().completion(model, messages, *args, **kwargs)
+        if finish:
+            response.choices[0].finish_reason = finish
+        return response
+
+
+def install_rule(provider: str, rule) -> RuleModel:
+    """Register a rule-driven model as `provider/<anything>` and return it."""
+    handler = RuleModel(rule)
+    others = [p for p in (litellm.custom_provider_map or []) if p["provider"] != provider]
+    litellm.custom_provider_map = others + [{"provider": provider, "custom_handler": handler}]
+    litellm.utils.custom_llm_setup()
+    return handler

@@ -65,8 +65,8 @@ class OperatorInput:
     ancestor: Library | None = None  # the parents' nearest common ancestor (crossover), if known
     train_goals: tuple[str, ...] = ()  # slugs the DSPy operators may score on
     score_library: ScoreLibrary | None = None
-    evaluate_library: EvaluateLibrary | None = None  # score_library plus each trial's feedback text (optional)
     trial_budget: int = 0  # most trials score_library may be called for (DSPy operators)
+    evaluate_library: EvaluateLibrary | None = None  # score_library plus each trial's feedback text (optional)
 
 
 @dataclass
