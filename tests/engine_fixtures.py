@@ -80,7 +80,7 @@ def write_config(folder: Path, **run) -> Path:
     """A complete config file for a tiny run in `folder` (its archive, state and stop file live there)."""
     settings = {"generations": 2, "children": 1, "population": 2, "train_seeds": 1, "val_seeds": 1,
                 "rescore_seeds": 1, "best_of_n": 1, "operators": ["reflective-rewrite"], "seed": 7,
-                "stop_file": str(folder / "STOP"), **run}
+                "stop_file": str(folder / "STOP"), "train_goals": [], "val_goals": [], "test_goals": [], **run}
     lines = [f"{k} = {_toml(v)}" for k, v in settings.items()]
     text = f"""
 [paths]

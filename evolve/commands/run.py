@@ -39,7 +39,8 @@ def select_goals(config):
         if chosen:
             unknown = [s for s in chosen if s not in by_slug]
             wrong = [s for s in chosen if s in by_slug and by_slug[s].split != split]
-            errors += [f"[run] {split}_goals: no valid goal '{s}'" for s in unknown]
+            errors += [f"[run] {split}_goals: no valid goal '{s}' in {config.paths.goals} (an empty list "
+                       f"means every {split} goal)" for s in unknown]
             errors += [f"[run] {split}_goals: '{s}' is a {by_slug[s].split} goal, not {split}" for s in wrong]
             sets[split] = [by_slug[s] for s in chosen if s in by_slug and by_slug[s].split == split]
         else:
@@ -116,7 +117,7 @@ def run(args, config) -> int:
         print(f"run {run_id}: {outcome}; report in {report.folder}", file=sys.stderr)
     if stopper.interrupted:
         return 130
-    return 1 if "provider" in outcome else 0
+    return 1 if "provider" in outcome or "model call failed" in outcome else 0
 
 
 def _on_interrupt(stopper, progress):

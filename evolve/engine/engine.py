@@ -22,7 +22,7 @@ from typing import Callable
 from ..config import Config
 from ..goals import Goal
 from ..library import Library
-from ..models import ProviderDown
+from ..models import ModelCallError, ProviderDown
 from ..trial import TrialResult
 from . import selection
 from .acceptance import compare, rescore_confirms
@@ -170,6 +170,9 @@ class Engine:
         except ProviderDown as down:
             self.archive.event(self.run_id, "run-stopped", {"reason": f"provider down: {down}"})
             return f"stopped: a model provider is down ({down}); resume with `evolve run --resume`"
+        except ModelCallError as error:  # not transient (bad model name, auth): retrying would not help
+            self.archive.event(self.run_id, "run-stopped", {"reason": f"model call failed: {error}"})
+            return f"stopped: a model call failed ({error}); fix the [models] config, then `evolve run --resume`"
         finally:
             with self.archive.transaction():
                 self._flush_calls(max(self.state.generation, 0))
@@ -254,9 +257,11 @@ class Engine:
         by_slug = self.goals.by_slug()
         failures = tuple(Failure(o.goal, by_slug[o.goal].request, o.score, o.feedback, o.injected, o.code[-3000:])
                          for o in self.board.failures(parent_id, "train") if o.goal in by_slug)
-        given = OperatorInput(parents, failures, self.config.library, rng, ancestor,
-                              tuple(g_.slug for g_ in self.goals.train), self.score_for_operator(g),
-                              self.settings.operator_trial_budget)
+        evaluate = self.evaluate_for_operator(g)
+        given = OperatorInput(parents=parents, failures=failures, limits=self.config.library, rng=rng,
+                              ancestor=ancestor, train_goals=tuple(goal.slug for goal in self.goals.train),
+                              score_library=lambda lib, slugs: [score for score, _ in evaluate(lib, slugs)],
+                              evaluate_library=evaluate, trial_budget=self.settings.operator_trial_budget)
         try:
             proposal = operator.propose(given, self.client)
         except OperatorDeclined as declined:
@@ -279,17 +284,17 @@ class Engine:
         self.archive.add_edge(self.run_id, proposal.child, ids, operator.name, proposal.note, g, call)
         self.log(f"  {operator.name} on {parent_id[:12]} → {proposal.child.short_id}: {proposal.note}")
 
-    def score_for_operator(self, g: int):
-        """score_library for operators that score candidates (DSPy): train trials, recorded under their own
-        condition so they never count as the candidate's evidence in library scores."""
+    def evaluate_for_operator(self, g: int):
+        """evaluate_library for operators that score candidates themselves (DSPy): train trials, recorded under
+        the condition 'operator' so they never count as a library's evidence in its scores."""
         slugs = {goal.slug: goal for goal in self.goals.train}
 
-        def score(library: Library, goal_slugs) -> list:
+        def evaluate(library: Library, goal_slugs) -> list:
             self.libraries[library.id] = library
-            requests = [TrialRequest(slugs[s], library, 0, "operator", g) for s in goal_slugs if s in slugs]
-            self.run_trials(requests)
-            return [getattr(self.board.get(library.id, s, 0, "operator"), "score", None) for s in goal_slugs]
-        return score
+            self.run_trials([TrialRequest(slugs[s], library, 0, "operator", g) for s in goal_slugs if s in slugs])
+            found = [self.board.get(library.id, s, 0, "operator") for s in goal_slugs]
+            return [(o.score, o.feedback) if o is not None else (None, "") for o in found]
+        return evaluate
 
     def common_ancestor(self, a: str, b: str) -> Library | None:
         depth_a = {r["ancestor_id"]: r["depth"] for r in self.archive.lineage(a, self.run_id)}
