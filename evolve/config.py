@@ -134,6 +134,7 @@ class RunSettings:
     stop_file: str = ".evolve/STOP"
     workers: int = field(default=1, metadata={"min": 1})
     seed: int = 0
+    max_turns: int = field(default=1, metadata={"min": 0})
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,29 @@ def test_the_stop_file_stops_between_trials_and_resume_finishes(tmp_path, capsys
     assert len(cells(tmp_path / "evolve.duckdb")) == 3
     assert main(["--config", str(config), "run", "--resume", "--max-trials", "0"]) == 0
     assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
+
+
+def test_ctrl_c_finishes_the_trial_in_flight_commits_and_exits(tmp_path):
+    config = engine_fixtures.write_config(tmp_path, generations=1)
+    log = tmp_path / "student-calls.log"
+    env = {**os.environ, "PYTHONPATH": str(engine_fixtures.ROOT)}
+    child = subprocess.Popen([sys.executable, str(CHILD), str(config), str(log)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and child.poll() is None:
+        if log.exists() and len(log.read_text().splitlines()) >= 2:
+            break
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)  # the 2nd trial is in flight: it must finish and be recorded
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err.decode()[-2000:]
+    assert "finishing the trials in flight" in err.decode()
+    calls = len(log.read_text().splitlines())
+    recorded = cells(tmp_path / "evolve.duckdb")
+    assert len(recorded) == calls and all(n == 1 for *_, n in recorded)
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        last = reader.rows("SELECT kind, payload FROM events ORDER BY event_id DESC LIMIT 1")[0]
+        assert last["kind"] == "run-stopped" and "interrupted" in last["payload"]
+    finally:
+        reader.close()

@@ -65,6 +65,8 @@ def run(args, config) -> int:
         settings = replace(settings, generations=args.generations or settings.generations,
                            max_trials=settings.max_trials if args.max_trials is None else args.max_trials)
         config = replace(config, run=settings)
+    if settings.max_turns:
+        config = replace(config, trial=replace(config.trial, max_turns=settings.max_turns))
     goals, errors = select_goals(config)
     library, problems = load_library(Path(config.paths.skills), max_skill_bytes=config.library.max_skill_bytes)
     errors += [str(p) for p in problems]

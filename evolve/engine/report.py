@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..archive.export import export
 from . import summary
+from .selection import Candidate, best_set
 
 
 @dataclass
@@ -41,6 +42,11 @@ def write_report(engine, folder: Path) -> Report:
     lines += [f"  {c['role']}: {c['calls']} calls, {c['prompt']} prompt + {c['completion']} generated tokens, "
               f"{c['latency']:.0f} s, ${c['cost']:.2f}" for c in costs]
     lines += ["", summary.table(summary.rows(engine.board, best, engine.seed_id)), ""]
+    fame = best_set([Candidate(m, engine.board.mean(m, "val")[0], engine.library(m).nbytes)
+                     for m in state.population], 3)
+    if fame:
+        lines.append("best set (hall of fame, by val score then bytes): " + ", ".join(
+            f"{c.library_id[:12]} {c.val_score:.3f} ({c.nbytes} B)" for c in fame))
     if best and best != engine.seed_id:
         diff = summary.library_diff(engine.library(engine.seed_id), engine.library(best))
         (folder / "best.diff").write_text(diff)
