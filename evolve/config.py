@@ -110,12 +110,12 @@ class RunSettings:
     """`evolve run`: the population, the gate, the baselines and when to stop (see configs/default.toml)."""
 
     generations: int = field(default=2, metadata={"min": 1})
-    children: int = field(default=2, metadata={"min": 1})
+    children: int = field(default=1, metadata={"min": 1})
     population: int = field(default=4, metadata={"min": 1})
     # the default run's goal subset (configs/default.toml); an empty list means every goal of the split
-    train_goals: list[str] = field(default_factory=lambda: ["stimulus-evoked-response", "jansen-rit-alpha"])
+    train_goals: list[str] = field(default_factory=lambda: ["stimulus-evoked-response"])
     val_goals: list[str] = field(default_factory=lambda: ["connectivity-normalisation"])
-    test_goals: list[str] = field(default_factory=lambda: ["eeg-alpha"])
+    test_goals: list[str] = field(default_factory=lambda: ["wong-wang-fc"])
     minibatch: int = field(default=0, metadata={"min": 0})
     train_seeds: int = field(default=1, metadata={"min": 1})
     val_seeds: int = field(default=1, metadata={"min": 1})
@@ -123,7 +123,7 @@ class RunSettings:
     min_pairs: int = field(default=1, metadata={"min": 1})
     rescore_seeds: int = field(default=1, metadata={"min": 0})
     test_every: int = field(default=0, metadata={"min": 0})
-    best_of_n: int = field(default=2, metadata={"min": 0})
+    best_of_n: int = field(default=1, metadata={"min": 0})
     operators: list[str] = field(default_factory=lambda: ["reflective-rewrite", "add-skill", "compress"])
     operator_weights: dict[str, float] = field(default_factory=lambda: {"reflective-rewrite": 2.0})
     operator_trial_budget: int = field(default=4, metadata={"min": 0})

@@ -1,6 +1,7 @@
 """`evolve run`: evolve the seed library against the benchmark, resumably, with baselines and a final summary."""
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -104,13 +105,19 @@ def run(args, config) -> int:
         stopper = Stopper(settings.max_trials, settings.max_wall_s, settings.max_cost_usd, settings.patience,
                           stop_file, cost_by_role=lambda: {r: u["cost_usd"] for r, u in
                                                            session.client.usage_by_role().items()})
-        executor = LocalExecutor(session.trial_context(workroot=Path(config.evaluation.workdir) / run_id),
+        executor = LocalExecutor(session.trial_context(progress=progress.trial_activity,
+                                                       workroot=Path(config.evaluation.workdir) / run_id),
                                  settings.workers)
         engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, session.records,
                         stopper, progress)
         previous = _on_interrupt(stopper, progress)
         try:
             outcome = engine.run()
+        except KeyboardInterrupt:  # the second Ctrl-C: committed trials are safe; the one in flight is lost
+            progress.close()
+            print(f"\nstopped at once; resume with: evolve run --resume {run_id}", file=sys.stderr)
+            archive.close()
+            os._exit(130)  # why: worker threads still inside a model call would otherwise hold the exit
         finally:
             signal.signal(signal.SIGINT, previous)
             progress.close()

@@ -48,7 +48,7 @@ class Executor(Protocol):
 
 class LocalExecutor:
     """Trials on this machine: `workers` threads drive model calls; each notebook runs in its own kernel process
-    (started by the sandbox), so threads are enough here. One worker runs trials in the caller's thread."""
+    (started by the sandbox), so threads are enough here."""
 
     def __init__(self, ctx: TrialContext, workers: int = 1, model: str | None = None):
         self.ctx, self.workers, self.model = ctx, max(1, workers), model
@@ -59,11 +59,8 @@ class LocalExecutor:
     def run(self, requests: Sequence[TrialRequest], on_result: OnResult,
             should_stop: Callable[[], bool] = lambda: False) -> list[TrialRequest]:
         pending = list(requests)
-        if self.workers == 1:
-            while pending and not should_stop():
-                request = pending.pop(0)
-                on_result(request, self._one(request))
-            return pending
+        # Trials run on worker threads even when there is one worker: the main thread then stays free to
+        # handle Ctrl-C at once (a signal handler cannot run while the main thread is inside llama.cpp).
         with cf.ThreadPoolExecutor(self.workers, thread_name_prefix="trial") as pool:
             running: dict[cf.Future, TrialRequest] = {}
             error: BaseException | None = None

@@ -23,6 +23,7 @@ class Progress:
     queued: int = 0
     best: float | None = None
     costs: Mapping[str, float] = field(default_factory=dict)
+    activity: str = ""  # what the current trial is doing ("stimulus-evoked-response: turn 1: executing ...")
     _trial_s: list[float] = field(default_factory=list)
     _last: float = 0.0
     _started: float = 0.0
@@ -49,9 +50,15 @@ class Progress:
         cost = " ".join(f"{role} ${value:.2f}" for role, value in sorted(self.costs.items())) or "$0.00"
         eta = self.eta_s()
         eta_text = "—" if eta is None else _duration(eta)
-        return (f"generation {self.generation}/{self.generations} · trials {self.done} done, {self.queued} queued · "
+        text = (f"generation {self.generation}/{self.generations} · trials {self.done} done, {self.queued} queued · "
                 f"best val {best} · cost {cost} · elapsed {_duration(self.clock() - self._started)} · "
                 f"ETA this batch {eta_text}")
+        return f"{text} · {self.activity}" if self.activity else text
+
+    def trial_activity(self, message: str) -> None:
+        """A trial's own progress (turn started, notebook executing): shown on the line, rate-limited in logs."""
+        self.activity = message
+        self.draw()
 
     def draw(self, force: bool = False) -> None:
         now = self.clock()
