@@ -1,6 +1,8 @@
 """The mutation operators and their registry, on a scripted mutator: good replies, malformed ones, outages."""
 import itertools
+import os
 import random
+import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -430,7 +432,13 @@ def test_default_toolbox_builds_every_builtin_operator_without_importing_dspy_on
     assert box.names() == ["reflective-rewrite", "add-skill", "split-skill", "merge-skills", "delete-skill",
                            "crossover", "compress"]
     assert all(box.get(n).name == n for n in box.names())
-    assert "evolve.engine.operators.dspy_gepa" not in sys.modules
+    # In a fresh interpreter: other test files in this session may have imported the DSPy operators already.
+    probe = ("import sys; from evolve.engine.toolbox import default_toolbox; default_toolbox(); "
+             "print(any(m.startswith(('dspy', 'evolve.engine.operators.dspy')) for m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[1],
+                           env={**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"})
+    assert found.stdout.strip() == "False"
 
 
 def test_choose_follows_the_weights_and_the_arity():
