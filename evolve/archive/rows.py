@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 import zlib
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
 import pyarrow as pa
 
 if TYPE_CHECKING:  # why: evolve.trial pulls in the sandbox and notebook stack; rows only need the shapes
@@ -23,6 +27,8 @@ _TURN = pa.struct([("outcome", pa.string()), ("score", pa.float64()), ("executed
                    ("error", pa.string()), ("feedback", pa.string()), ("reply", pa.string()),
                    ("prompt_tokens", pa.int32()), ("completion_tokens", pa.int32()),
                    ("model_s", pa.float64()), ("exec_s", pa.float64())])
+_TRANSCRIPT = pa.list_(_TURN)
+_TURN_FIELDS, _CHECK_FIELDS = attrgetter(*_TURN.names), itemgetter(*_CHECK.names)
 _STRINGS = pa.list_(pa.string())
 
 TRIAL_SCHEMA = pa.schema([
@@ -31,10 +37,11 @@ TRIAL_SCHEMA = pa.schema([
     ("seed", pa.int32()), ("trial_key", pa.string()), ("ident", pa.int64()), ("supersedes", pa.int64()),
     ("injected", _STRINGS), ("used", _STRINGS),
     ("over_budget", _STRINGS), ("status", pa.string()), ("score", pa.float64()), ("executed", pa.bool_()),
-    ("stop_reason", pa.string()), ("missing_reason", pa.string()), ("cost_usd", pa.float64()),
+    ("turns", pa.int64()), ("stop_reason", pa.string()), ("missing_reason", pa.string()),
+    ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64()), ("cost_usd", pa.float64()),
     ("wall_s", pa.float64()), ("cached", pa.bool_()), ("created_at", pa.timestamp("us")),
     # evaluation columns travel in the same table and are split off by the writer
-    ("checks", pa.list_(_CHECK)), ("feedback", pa.string()), ("transcript", pa.list_(_TURN)),
+    ("checks", pa.list_(_CHECK)), ("feedback", pa.string()), ("transcript", _TRANSCRIPT),
     ("judge_status", pa.string()), ("judge_model", pa.string()),
     ("judge_scores", pa.map_(pa.string(), pa.int32())), ("judge_mean", pa.float64()),
 ])
@@ -80,70 +87,145 @@ def _bits(text: str) -> int:
 def fallback_key(result: "TrialResult") -> str:
     """A key for a trial that went missing before its prompt existed (trial.py leaves its key empty).
     trials.insert_trials builds the same text in SQL: change both together."""
-    return f"missing:{result.goal}:{result.model}:{result.seed}"
+    return _fallback(result.goal, result.model, result.seed)
+
+
+def _fallback(goal: str, model: str, seed: int) -> str:
+    return f"missing:{goal}:{model}:{seed}"
 
 
 def trial_table(run_id: str, generation: int, items: Sequence[tuple[str | None, "TrialResult"]], condition: str,
                 costs: Mapping[str, float | None], verdicts: Mapping[str, Any]) -> pa.Table:
     """`items` are (library_id, result) pairs; `costs` and `verdicts` are keyed by trial key."""
-    # Why: building columns allocates a few objects per field and creates no cycles; the cyclic collector
-    # would otherwise walk the whole heap (litellm alone is ~0.5M objects) several times per batch.
+    with no_gc():
+        return _trial_table(run_id, generation, items, condition, costs, verdicts)
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for the block. Why: building a batch's columns allocates a few short-lived
+    objects per field and creates no cycles, yet each allocation burst would start collections that walk the
+    whole heap (litellm alone is ~0.5M objects), several times per batch."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _trial_table(run_id, generation, items, condition, costs, verdicts)
+        yield
     finally:
         if enabled:
             gc.enable()
 
 
 def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Table:
-    # Column by column (list comprehensions): several times faster than appending row by row.
+    # Column by column (list comprehensions, numpy for the hashes, nested lists flattened with offsets): several
+    # times faster than appending row by row or converting nested Python lists.
+    libs = [lib for lib, _ in items]
     results = [r for _, r in items]
     keys = [r.key or fallback_key(r) for r in results]
     n, now = len(results), utcnow()
-    run, libs = _bits(run_id), {lib: _bits(lib) if lib else 0 for lib in {lib for lib, _ in items}}  # once each
-    judged = [verdicts.get(k) for k in keys] if verdicts else [None] * n
+    goals, models, seeds = [r.goal for r in results], [r.model for r in results], [r.seed for r in results]
+    status = [r.status for r in results]
+    scored = [s == "scored" for s in status]
+    # a scored result also replaces a key-less missing row of the same cell: `supersedes` is that row's ident
+    replaces = [ok and bool(r.key) for r, ok in zip(results, scored)]
+    idents, supersedes = _idents(run_id, libs, keys, replaces, goals, models, seeds)
+    transcript, turns, prompt_tokens, completion_tokens = _transcript(results)
+    judged = [verdicts.get(k) for k in keys] if verdicts else None
     cols = {
         # constant columns are made by Arrow itself (why: no Python object per row)
-        "ord": pa.array(range(n), pa.int64()), "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
+        "ord": pa.array(np.arange(n, dtype=np.int64)), "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
         "generation": pa.repeat(pa.scalar(generation, pa.int32()), n),
-        "library_id": [lib for lib, _ in items], "condition": pa.repeat(pa.scalar(condition, pa.string()), n),
-        "goal": [r.goal for r in results], "split": [r.split for r in results], "model": [r.model for r in results],
-        "seed": [r.seed for r in results], "trial_key": keys,
-        "ident": [_combine(run, libs[lib], _bits(k)) for (lib, _), k in zip(items, keys)],
-        # a scored result also replaces a key-less missing row of the same cell: that row's ident
-        "supersedes": [_combine(run, libs[lib], _bits(fallback_key(r))) if r.key and r.status == "scored" else None
-                       for lib, r in items],
+        "library_id": libs, "condition": pa.repeat(pa.scalar(condition, pa.string()), n),
+        "goal": goals, "split": [r.split for r in results], "model": models,
+        "seed": seeds, "trial_key": keys, "ident": idents, "supersedes": supersedes,
         "injected": [r.injected for r in results],
         "used": [r.used for r in results], "over_budget": [r.over_budget for r in results],
-        "status": [r.status for r in results],
-        "score": [r.score if r.status == "scored" else None for r in results],
-        # (turns and token totals are derived from the transcript in SQL: see trials.insert_trials)
-        "executed": [bool(r.executed) for r in results],
+        "status": status, "score": [r.score if ok else None for r, ok in zip(results, scored)],
+        "executed": [bool(r.executed) for r in results], "turns": turns,
         "stop_reason": [r.stop_reason for r in results], "missing_reason": [r.missing_reason for r in results],
+        "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
         "cost_usd": [costs.get(k) for k in keys] if costs else pa.nulls(n, pa.float64()),
         "wall_s": [float(r.wall_s) for r in results], "cached": [bool(r.cached) for r in results],
         "created_at": pa.repeat(pa.scalar(now, pa.timestamp("us")), n),
         "checks": _checks(results),
         "feedback": [r.feedback or "" for r in results],
-        "transcript": [[_turn(t) for t in r.turns] for r in results],  # (Arrow takes struct fields by name)
-        "judge_status": [getattr(v, "status", None) for v in judged],
-        "judge_model": [getattr(v, "model", None) or None for v in judged],
-        "judge_scores": [dict(v.scores) if v is not None and v.scores else None for v in judged],
-        "judge_mean": [v.mean if v is not None and v.scores else None for v in judged],
+        "transcript": transcript,
+        "judge_status": [getattr(v, "status", None) for v in judged] if judged else pa.nulls(n, pa.string()),
+        "judge_model": [getattr(v, "model", None) or None for v in judged] if judged else pa.nulls(n, pa.string()),
+        "judge_scores": [dict(v.scores) if v is not None and v.scores else None for v in judged] if judged else
+        pa.nulls(n, TRIAL_SCHEMA.field("judge_scores").type),
+        "judge_mean": [v.mean if v is not None and v.scores else None for v in judged] if judged else
+        pa.nulls(n, pa.float64()),
     }
     return pa.table(cols, schema=TRIAL_SCHEMA)
 
 
+def _idents(run_id: str, libs: list, keys: list[str], replaces: list[bool], goals: list, models: list, seeds: list
+            ) -> tuple[pa.Array, pa.Array]:
+    """The `ident` column (`ident()` of each row) and the `supersedes` column (where `replaces`: the ident of the
+    key-less missing row of the row's cell, else null), computed with numpy: the same values as `ident()`."""
+    run = np.uint64(_bits(run_id))
+    lib_bits = {lib: (_bits(lib) * 3 if lib else 0) & _MASK for lib in set(libs)}  # once each
+    lib3 = np.fromiter([lib_bits[lib] for lib in libs], np.uint64, len(libs))
+    ident = (run ^ lib3 ^ _bits_of(keys)).view(np.int64)
+    cells = list(zip(goals, models, seeds, map(type, seeds)))  # (the type: True == 1 yet formats otherwise)
+    fallback = {cell: _bits(_fallback(*cell[:3])) for cell in set(cells)}  # once each
+    bits = np.fromiter([fallback[cell] if yes else 0 for cell, yes in zip(cells, replaces)], np.uint64, len(cells))
+    supersedes = (run ^ lib3 ^ bits).view(np.int64)
+    return pa.array(ident), pa.array(supersedes, mask=~np.array(replaces, dtype=bool))
+
+
+_HEX = re.compile(r"[0-9a-fA-F]*")
+_PAD = "0" * 16
+
+
+def _bits_of(texts: list[str]) -> np.ndarray:
+    """`_bits` of every text as uint64s. Hex digests (the usual trial key) are parsed all at once."""
+    head = "".join([t[:16] if len(t) == 64 else _PAD for t in texts])
+    if not _HEX.fullmatch(head):  # a 64-character key that is not hex: each its own way
+        return np.fromiter([_bits(t) for t in texts], np.uint64, len(texts))
+    bits = np.frombuffer(bytes.fromhex(head), dtype=">u8").astype(np.uint64)
+    for i, t in enumerate(texts):
+        if len(t) != 64:
+            bits[i] = _bits(t)
+    return bits
+
+
+def _transcript(results) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """The transcript column (all turns in one struct array, cut into rows by offsets) and, per row, the number
+    of turns and the prompt and completion token totals (a null token count adds nothing)."""
+    counts = np.fromiter([len(r.turns) for r in results], np.int64, len(results))
+    offsets = np.zeros(len(results) + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    turns = [t for r in results for t in r.turns]
+    try:  # Turns: each a tuple of its fields (why: Arrow converts tuples faster than dicts)
+        values = pa.array(list(map(_TURN_FIELDS, turns)), _TURN)
+    except AttributeError:  # dicts (from JSON)
+        values = pa.array([_turn(t) for t in turns], _TURN)
+    transcript = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values, type=_TRANSCRIPT)
+
+    def total(field: str) -> pa.Array:
+        running = np.zeros(len(turns) + 1, np.int64)
+        np.cumsum(values.field(field).fill_null(0).to_numpy(zero_copy_only=False), out=running[1:])
+        return pa.array(running[offsets[1:]] - running[offsets[:-1]])
+
+    return transcript, pa.array(counts), total("prompt_tokens"), total("completion_tokens")
+
+
 def _checks(results) -> pa.Array:
-    # Dicts (what TrialResult holds) pass as they are: Arrow reads the struct's fields by name and ignores
-    # others. Anything else (CheckResult objects) is converted first.
-    kind = TRIAL_SCHEMA.field("checks").type
-    try:
-        return pa.array([r.checks for r in results], type=kind)
-    except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError):
-        return pa.array([[_check(c) for c in r.checks] for r in results], type=kind)
+    # Dicts (what TrialResult holds) pass as tuples of the struct's fields, other keys ignored; without one of
+    # the fields, as dicts (the field null). Anything else (CheckResult objects) is converted first.
+    counts = [len(r.checks) for r in results]
+    offsets = np.zeros(len(results) + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    checks = [c for r in results for c in r.checks]
+    try:  # each a tuple of its fields (why: Arrow converts tuples faster than dicts)
+        values = pa.array(list(map(_CHECK_FIELDS, checks)), type=_CHECK)
+    except (KeyError, pa.ArrowTypeError, pa.ArrowInvalid, TypeError):
+        try:  # a field missing (null), or a value of another type
+            values = pa.array(checks, type=_CHECK)
+        except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError):
+            values = pa.array([_check(c) for c in checks], type=_CHECK)
+    return pa.ListArray.from_arrays(pa.array(offsets), values, type=TRIAL_SCHEMA.field("checks").type)
 
 
 def call_table(run_id: str, first_id: int, records: Iterable[CallRecord], generation: int | None) -> pa.Table:

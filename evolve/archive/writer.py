@@ -9,7 +9,8 @@ Contract:
 - After each committed outermost transaction a read-only snapshot is published beside the file (at most every
   `snapshot_interval_s`; a skipped one is published at the next commit after that, and on close).
 - Skills are stored content-addressed and libraries by id: adding one twice is a no-op.
-- Trials are idempotent: see `record_trials`.
+- Trials are idempotent: see `record_trials`. To skip lookups, the writer keeps in memory what each run it
+  writes holds (contents.py), as it keeps its id counters: sound because it is the file's only writer.
 """
 from __future__ import annotations
 
@@ -24,9 +25,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
+import numpy as np
+
 from ..library import Library
 from . import rows, snapshot
 from .errors import ArchiveError
+from .contents import RunContents
 from .opening import HELD, check_version, connect, inspect, refuse_if_held
 from .reads import Reads
 from .schema import migrate
@@ -48,6 +52,7 @@ class Archive(Reads):
         self._depth, self._failed, self._unpublished, self._published_at = 0, False, True, 0.0
         self._after: list = []
         self._ids: dict[str, int] = {}
+        self._contents: dict[str, RunContents] = {}  # run id -> what it holds (contents.py), runs written here
         self.snapshot_error: str | None = None  # why the last snapshot could not be published, if it failed
 
     @classmethod
@@ -61,6 +66,9 @@ class Archive(Reads):
         try:
             # Fewer automatic checkpoints during bulk inserts; snapshots and close checkpoint anyway.
             con.execute("SET checkpoint_threshold = '256MiB'")
+            # One thread: the writer's statements are small (a batch of trials, a few rows elsewhere), and every
+            # extra thread costs a hand-off per statement, which on a busy machine is most of its wall time.
+            con.execute("SET threads = 1")
             version = check_version(path, con)
             upgraded = migrate(con, version)
             migrated_from = version if 0 < version < upgraded else None
@@ -211,21 +219,37 @@ class Archive(Reads):
         writes nothing, except that a scored result replaces a missing one (a retried outage). `library_id`
         overrides every result's own (None = no skills); `costs` and `verdicts` (judge `Verdict`s) are keyed
         by trial key."""
-        chosen: dict[tuple, tuple[str | None, "TrialResult"]] = {}  # within the batch: (library, key) -> item
-        for result in results:
-            lib = result.library_id if library_id is _KEEP else library_id
-            ident = (lib, result.key or rows.fallback_key(result))
-            if ident not in chosen or (result.status == "scored" and chosen[ident][1].status != "scored"):
-                chosen[ident] = (lib, result)
-        if not chosen:
+        with rows.no_gc():  # (see there; the inserts below create no Python cycles either)
+            return self._record_trials(run_id, generation, list(results), condition, library_id, costs or {},
+                                       verdicts or {})
+
+    def _record_trials(self, run_id, generation, results, condition, library_id, costs, verdicts) -> int:
+        libs = [r.library_id for r in results] if library_id is _KEEP else [library_id] * len(results)
+        items = list(zip(libs, results))
+        if not items:
             return 0
-        table = rows.trial_table(run_id, generation, list(chosen.values()), condition, costs or {}, verdicts or {})
+        table = rows.trial_table(run_id, generation, items, condition, costs, verdicts)
+        idents = table["ident"].to_numpy()
+        if len(np.unique(idents)) < len(idents):  # (equal identities have equal idents) a repeat in the batch:
+            chosen: dict[tuple, tuple[str | None, "TrialResult"]] = {}  # one per identity, a scored one if any
+            for lib, result in items:
+                ident = (lib, result.key or rows.fallback_key(result))
+                if ident not in chosen or (result.status == "scored" and chosen[ident][1].status != "scored"):
+                    chosen[ident] = (lib, result)
+            items = list(chosen.values())
+            table = rows.trial_table(run_id, generation, items, condition, costs, verdicts)
+            idents = table["ident"].to_numpy()
+        libraries = [lib for lib, _ in items]
+        keys = {lib or "" for lib in set(libraries)}  # (score_totals' library keys)
         with self.transaction():
-            self._con.register("incoming_trials", table)
-            try:
-                return insert_trials(self._con, self._next_id("trials", "trial_id", table.num_rows))
-            finally:
-                self._con.unregister("incoming_trials")
+            contents = self._contents.get(run_id)
+            if contents is None:
+                contents = self._contents[run_id] = RunContents.load(self._con, run_id)
+            maybe_known = contents.maybe_known(libraries, idents, table["supersedes"])
+            with_totals = contents.with_totals(keys)
+            contents.add(set(libraries), idents, keys)  # (now: a batch rolled back stays in: that costs a lookup)
+            return insert_trials(self._con, table, self._next_id("trials", "trial_id", table.num_rows),
+                                 maybe_known=maybe_known, with_totals=with_totals)
 
     def record_calls(self, run_id: str, records: Iterable["CallRecord"], generation: int | None = None
                      ) -> list[int]:
