@@ -22,8 +22,7 @@ class Condition:
 
 
 def row_of(condition: Condition, result: TrialResult) -> dict:
-    solved = result.status == "scored" and result.executed and bool(result.checks) and all(
-        c["passed"] for c in result.checks)
+    solved = result.solved
     return {"condition": condition.name, "library_id": result.library_id, "goal": result.goal,
             "split": result.split, "model": result.model, "seed": result.seed, "status": result.status,
             "score": result.score, "executed": result.executed, "solved": solved, "turns": len(result.turns),

@@ -193,6 +193,10 @@ class ModelClient:
         if self._on_record:
             self._on_record(record)
 
+    def cost_by_role(self) -> dict[str, float]:
+        """US dollars spent per role so far (unknown costs count as 0)."""
+        return {role: usage["cost_usd"] for role, usage in self.usage_by_role().items()}
+
     def usage_by_role(self) -> dict[str, dict[str, float]]:
         totals: dict[str, dict[str, float]] = {}
         for r in self.records:

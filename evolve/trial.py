@@ -68,6 +68,10 @@ class TrialResult:
     cached: bool = False
 
     @property
+    def solved(self) -> bool:
+        return is_solved(self.status, self.executed, self.checks)
+
+    @property
     def prompt_tokens(self) -> int:
         return sum(t.prompt_tokens for t in self.turns)
 
@@ -85,6 +89,11 @@ class TrialResult:
         data = {k: v for k, v in data.items() if k not in ("prompt_tokens", "completion_tokens")}
         data["turns"] = [Turn(**t) for t in data.get("turns", [])]
         return cls(**data)
+
+
+def is_solved(status: str, executed: bool, checks) -> bool:
+    """Solved: scored, ran without error, and every declared check passed (no checks declared: not solved)."""
+    return status == "scored" and bool(executed) and bool(checks) and all(c["passed"] for c in checks)
 
 
 @dataclass

@@ -103,8 +103,7 @@ def run(args, config) -> int:
         session = open_session(config)
         progress = Progress(settings.generations)
         stopper = Stopper(settings.max_trials, settings.max_wall_s, settings.max_cost_usd, settings.patience,
-                          stop_file, cost_by_role=lambda: {r: u["cost_usd"] for r, u in
-                                                           session.client.usage_by_role().items()})
+                          stop_file, cost_by_role=session.client.cost_by_role)
         executor = LocalExecutor(session.trial_context(progress=progress.trial_activity,
                                                        workroot=Path(config.evaluation.workdir) / run_id),
                                  settings.workers)

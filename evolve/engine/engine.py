@@ -127,7 +127,7 @@ class Engine:
         self.board.add(Outcome.of(result, request.library_id, request.condition))
         if not result.cached:
             self.stopper.trials_run += 1
-        self.progress.costs = self._costs()
+        self.progress.costs = self.client.cost_by_role()
         self.progress.trial_finished(result.wall_s, result.cached)
 
     def _flush_calls(self, generation: int) -> None:
@@ -136,12 +136,6 @@ class Engine:
             ids = self.archive.record_calls(self.run_id, fresh, generation)
             self._call_ids.update({id(r): i for r, i in zip(fresh, ids)})
             self._flushed += len(fresh)
-
-    def _costs(self) -> dict[str, float]:
-        totals: dict[str, float] = {}
-        for r in self.records:
-            totals[r.role] = totals.get(r.role, 0.0) + (r.cost_usd or 0.0)
-        return totals
 
     def requests(self, library_id: str | None, goals: list[Goal], seeds, generation: int,
                  condition: str | None = None) -> list[TrialRequest]:
@@ -310,8 +304,8 @@ class Engine:
     def gate_on_minibatch(self, g: int, child_id: str, parent_id: str, train: list[Goal]) -> bool:
         seeds = range(self.settings.train_seeds)
         self.run_trials(self.requests(parent_id, train, seeds, g) + self.requests(child_id, train, seeds, g))
-        pick = lambda lib: {(goal.slug, s): getattr(self.board.get(lib, goal.slug, s, self.condition_of(lib)),
-                                                    "score", None) for goal in train for s in seeds}
+        pick = lambda lib: {(goal.slug, s): self.board.score(lib, goal.slug, s, self.condition_of(lib))
+                            for goal in train for s in seeds}
         decision = compare(pick(child_id), pick(parent_id), self.settings.margin, self.settings.min_pairs)
         self.archive.set_accepted(self.run_id, child_id, decision.accepted)
         self.log(f"  minibatch {child_id[:12]} vs parent {parent_id[:12]}: "
@@ -335,7 +329,7 @@ class Engine:
         if self.settings.rescore_seeds:  # a lucky single score must not steer the run: fresh seeds decide
             seeds = range(RESCORE_SEED, RESCORE_SEED + self.settings.rescore_seeds)
             self.run_trials(self.requests(challenger, self.goals.val, seeds, g))
-            fresh = [getattr(self.board.get(challenger, goal.slug, s, self.condition_of(challenger)), "score", None)
+            fresh = [self.board.score(challenger, goal.slug, s, self.condition_of(challenger))
                      for goal in self.goals.val for s in seeds]
             verdict = rescore_confirms([first_mean], fresh, best_mean if best_mean is not None else float("-inf"))
             confirmed, reason = verdict.confirmed, verdict.reason

@@ -10,7 +10,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..trial import TrialResult
+from ..archive.views import LIBRARY_CONDITIONS
+from ..trial import TrialResult, is_solved
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,9 @@ class Outcome:
 
     @classmethod
     def of(cls, result: TrialResult, library_id: str | None, condition: str) -> "Outcome":
-        solved = result.status == "scored" and result.executed and bool(result.checks) and all(
-            c["passed"] for c in result.checks)
         code = result.turns[-1].reply if result.turns else ""
         return cls(library_id, result.goal, result.split, result.seed, condition, result.status, result.score,
-                   solved, result.feedback or "", tuple(result.injected), code)
-
-
-# Conditions whose trials speak for a library (the same set as the archive's library_trials view).
-LIBRARY_CONDITIONS = ("population", "seed", "none")
+                   result.solved, result.feedback or "", tuple(result.injected), code)
 
 
 class Scoreboard:
@@ -57,6 +52,11 @@ class Scoreboard:
 
     def get(self, library_id: str | None, goal: str, seed: int, condition: str = "population") -> Outcome | None:
         return self._cells.get((library_id, goal, seed, condition))
+
+    def score(self, library_id: str | None, goal: str, seed: int, condition: str = "population") -> float | None:
+        """The cell's score; None when it is missing or was never run."""
+        found = self.get(library_id, goal, seed, condition)
+        return found.score if found is not None else None
 
     def scored(self, cell: tuple) -> bool:
         found = self._cells.get(cell)
@@ -95,9 +95,7 @@ class Scoreboard:
                FROM trials t LEFT JOIN evaluations e USING (trial_id) WHERE t.run_id = ?""", [run_id])
         outcomes = []
         for r in rows:
-            checks = r["checks"] or []
-            solved = r["status"] == "scored" and bool(r["executed"]) and bool(checks) and all(
-                c["passed"] for c in checks)
+            solved = is_solved(r["status"], r["executed"], r["checks"] or [])
             outcomes.append(Outcome(r["library_id"], r["goal"], r["split"], r["seed"], r["condition"], r["status"],
                                     r["score"], solved, r["feedback"] or "", tuple(r["injected"] or ()),
                                     r["code"] or ""))
