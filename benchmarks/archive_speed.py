@@ -46,6 +46,8 @@ def main() -> int:
                         help="synthetic.trial_result's small texts, or texts sized like real trials'")
     parser.add_argument("--generations", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--duckdb-threads", type=int,
+                        help="DuckDB threads for the inserts (default: what the writer chooses)")
     parser.add_argument("--keep", type=Path, help="keep the archive at this path (default: a temporary folder)")
     parser.add_argument("--full-lineage", action="store_true",
                         help="also time the `lineage` view (every library's ancestors: minutes at this size)")
@@ -62,6 +64,8 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (other work shares them)")
     archive = Archive.open(path, snapshots=False)
     run_id = archive.start_run({"benchmark": True})
+    if args.duckdb_threads:
+        archive.connection.execute(f"SET threads = {args.duckdb_threads}")
 
     libraries = max(1, args.trials // PER_LIBRARY)
     per_generation = max(1, libraries // args.generations)

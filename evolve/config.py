@@ -124,6 +124,7 @@ class RunSettings:
     rescore_seeds: int = field(default=1, metadata={"min": 0})
     test_every: int = field(default=0, metadata={"min": 0})
     best_of_n: int = field(default=1, metadata={"min": 0})
+    best_of_n_matches_run: bool = True
     operators: list[str] = field(default_factory=lambda: ["reflective-rewrite", "add-skill", "compress"])
     operator_weights: dict[str, float] = field(default_factory=lambda: {"reflective-rewrite": 2.0})
     operator_trial_budget: int = field(default=4, metadata={"min": 0})

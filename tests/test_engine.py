@@ -3,6 +3,7 @@ a child that helps is found, gated, accepted and reported; a run killed with SIG
 with every trial recorded exactly once; Ctrl-C-style stops and the stop file end a run cleanly."""
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -44,11 +45,21 @@ def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
         # test split: scored for the report, never before the end here (test_every = 0)
         tested = reader.rows("SELECT DISTINCT condition FROM trials WHERE split = 'test' ORDER BY 1")
         assert [r["condition"] for r in tested] == ["best-of-n", "none", "population", "seed"]
+        # best-of-N at equal budget on test: as many seed samples per test goal as the run's val trials per val goal
+        spent = reader.rows("SELECT count(*) / count(DISTINCT goal) AS per_goal FROM trials WHERE split = 'val' "
+                            "AND condition IN ('seed', 'population')")[0]["per_goal"]
+        val_goals, test_goals = ({r["goal"] for r in reader.rows("SELECT DISTINCT goal FROM trials WHERE split = ?",
+                                                                 [split])} for split in ("val", "test"))
+        samples = reader.rows("SELECT split, goal, count(*) AS n FROM trials WHERE condition = 'best-of-n' "
+                              "GROUP BY ALL ORDER BY ALL")
+        n = math.ceil(spent)
+        assert n >= 3 and [r["n"] for r in samples if r["split"] == "test"] == [n] * len(test_goals)
+        assert [r["n"] for r in samples if r["split"] == "val"] == [1] * len(val_goals)  # val: best_of_n
         roles = {r["role"] for r in reader.rows("SELECT DISTINCT role FROM llm_calls")}
         assert roles == {"student", "mutator"}
     finally:
         reader.close()
-    assert "best library" in out.out and "~counting" in out.out
+    assert "best library" in out.out and "~counting" in out.out and f"best-of-{n} seed" in out.out
     report = next((tmp_path / "state" / "runs").iterdir())
     assert "MAGIC-SUM" in (report / "best.diff").read_text()
     assert (report / "best" / "counting" / "SKILL.md").is_file()

@@ -182,9 +182,18 @@ class Engine:
                         + self.best_of_n(self.goals.val, 0))
         self.finish_generation(0, [self.seed_id], self.seed_id)
 
-    def best_of_n(self, goals: list[Goal], generation: int) -> list[TrialRequest]:
-        seeds = range(BEST_OF_N_SEED, BEST_OF_N_SEED + self.settings.best_of_n)
+    def best_of_n(self, goals: list[Goal], generation: int, n: int | None = None) -> list[TrialRequest]:
+        seeds = range(BEST_OF_N_SEED, BEST_OF_N_SEED + (self.settings.best_of_n if n is None else n))
         return self.requests(self.seed_id, goals, seeds, generation, condition="best-of-n")
+
+    def best_of_n_size(self) -> int:
+        """N for the best-of-N baseline: `best_of_n`, or (best_of_n_matches_run) the run's val trials per val goal
+        so far, whichever is larger: the picks the selection had, given to resampling the seed."""
+        n = self.settings.best_of_n
+        if self.settings.best_of_n_matches_run and self.goals.val:
+            spent = len(self.board.library_trials("val"))
+            n = max(n, -(-spent // len(self.goals.val)))  # (ceiling: a partial pick still counts)
+        return n
 
     def finish_generation(self, generation: int, population: list[str], incumbent: str | None) -> None:
         self.state = EngineState(generation, population, incumbent, self.state.stale)
@@ -351,9 +360,10 @@ class Engine:
         if self._tested_at == g or not self.goals.test:
             return
         seeds = range(self.settings.val_seeds)
-        self.log(f"scoring the test split (incumbent, seed, no skills, best-of-{self.settings.best_of_n})")
+        n = self.best_of_n_size()
+        self.log(f"scoring the test split (incumbent, seed, no skills, best-of-{n})")
         requests = self.requests(self.seed_id, self.goals.test, seeds, g) + \
-            self.requests(None, self.goals.test, seeds, g) + self.best_of_n(self.goals.test, g)
+            self.requests(None, self.goals.test, seeds, g) + self.best_of_n(self.goals.test, g, n)
         if self.state.incumbent and self.state.incumbent != self.seed_id:
             requests = self.requests(self.state.incumbent, self.goals.test, seeds, g) + requests
         self.run_trials(requests)

@@ -67,6 +67,11 @@ class Scoreboard:
         return [o for o in self._cells.values() if o.library_id == library_id and o.condition in conditions
                 and (split is None or o.split == split)]
 
+    def library_trials(self, split: str) -> list[Outcome]:
+        """Every library trial on `split` (the seed and the population, not baselines or operator trials)."""
+        return [o for o in self._cells.values() if o.split == split and o.condition in LIBRARY_CONDITIONS
+                and o.library_id is not None]
+
     def mean(self, library_id: str | None, split: str) -> tuple[float | None, int]:
         scores = [o.score for o in self.of_library(library_id, split) if o.status == "scored"]
         return (statistics.fmean(scores) if scores else None), len(scores)

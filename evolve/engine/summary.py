@@ -38,9 +38,9 @@ def rows(board: Scoreboard, best: str | None, seed: str, splits=("val", "test"))
             pairs = [(cells["seed"][k], v) for k, v in found.items() if k in cells["seed"]]
             vs_seed = None if name == "seed" else paired_difference(pairs)
             out.append(Row(name, split, bootstrap_mean(scores), missing, vs_seed))
-        best_of = _best_of_n(board, seed, split)
+        best_of, n = _best_of_n(board, seed, split)
         if best_of.n:
-            out.append(Row("best-of-N seed", split, best_of, 0, None))
+            out.append(Row(f"best-of-{n} seed", split, best_of, 0, None))
     return out
 
 
@@ -48,12 +48,13 @@ def _cells(board: Scoreboard, library_id: str | None, split: str, condition: str
     return {(o.goal, o.seed): o.score for o in board.of_library(library_id, split, (condition,))}
 
 
-def _best_of_n(board: Scoreboard, seed: str, split: str) -> Interval:
-    per_goal: dict[str, float] = {}
+def _best_of_n(board: Scoreboard, seed: str, split: str) -> tuple[Interval, int]:
+    """The mean over goals of each goal's best scored sample, and N (the most scored samples of a goal)."""
+    per_goal: dict[str, list[float]] = {}
     for o in board.of_library(seed, split, ("best-of-n",)):
         if o.score is not None:
-            per_goal[o.goal] = max(per_goal.get(o.goal, 0.0), o.score)
-    return bootstrap_mean(list(per_goal.values()))
+            per_goal.setdefault(o.goal, []).append(o.score)
+    return bootstrap_mean([max(v) for v in per_goal.values()]), max(map(len, per_goal.values()), default=0)
 
 
 def table(summary: list[Row]) -> str:
