@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from ...models import ModelClient
 from .base import Failure, OperatorDeclined, OperatorInput, Proposal
-from .common import ask, charged, check_child, head, pick_max, show, signature
+from .common import ask, charged, decline_bad_child, head, pick_max, show, signature
 from .parsing import skill_from_reply
 
 
@@ -43,7 +43,7 @@ class AddSkill:
             if new.name in parent:
                 raise OperatorDeclined(f"the mutator's new skill reuses the existing name '{new.name}'")
             child = parent.with_skill(new)
-            check_child(parent, child, given.limits, [f.request for f in given.failures])
+            decline_bad_child(parent, child, given.limits, [f.request for f in given.failures])
         note = (f"added {new.name} ({new.nbytes} bytes) for {len(cluster)} train failure(s) sharing "
                 f"'{pattern}'.")
         return Proposal(child, note, calls=[completion.record])

@@ -5,9 +5,10 @@
   cut off at max_tokens declines, since a truncated skill would silently lose its end.
 - `charged(calls)` attaches the calls already made to an `OperatorDeclined` raised inside it, so a rejected
   proposal's cost is still counted under its operator.
-- `check_child` is what every child must pass: differs from its parent, not empty, within the byte limits, and
-  no new or changed skill repeats a train goal's request (8-word n-grams, evolve.leakage): a skill must teach the
-  domain, not one benchmark task.
+- `decline_bad_child` is what every child must pass before it is proposed: differs from its parent, not empty,
+  within the byte limits, and no new or changed skill repeats a train goal's request (8-word n-grams,
+  evolve.leakage): a skill must teach the domain, not one benchmark task. The engine's gate (gate.check_child:
+  spec, bytes, val/test leaks, safety) then screens every proposal again, whoever made it.
 - `signature(feedback)` names a failure's pattern (its last exception, or its first feedback line, with numbers
   and quoted values blanked): add-skill clusters failures by it and notes quote it.
 """
@@ -126,7 +127,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def check_child(parent: Library, child: Library, limits: LibraryLimits, requests: Iterable[str] = ()) -> None:
+def decline_bad_child(parent: Library, child: Library, limits: LibraryLimits, requests: Iterable[str] = ()) -> None:
     """Decline a child that is unchanged, empty, over the byte limits or copies a goal's words."""
     if child.id == parent.id:
         raise OperatorDeclined("the child is identical to its parent (the mutator changed nothing)")

@@ -21,7 +21,7 @@ from ...library import Library
 from ...models import ModelClient
 from ...skills import Skill
 from .base import OperatorDeclined, OperatorInput, Proposal
-from .common import ask, charged, check_child
+from .common import ask, charged, decline_bad_child
 from .parsing import skill_from_reply
 
 MAX_CALLS = 3
@@ -103,7 +103,7 @@ class Compress:
             if not _over(child, limits.max_skill_bytes, limits.max_library_bytes):
                 break
         with charged(calls):
-            check_child(parent, child, limits, [f.request for f in given.failures])
+            decline_bad_child(parent, child, limits, [f.request for f in given.failures])
         note = (f"compressed {'; '.join(done)} bytes keeping every inline-code and API fact "
                 f"(library {parent.nbytes} → {child.nbytes} bytes{', now within the budget' if over else ''}).")
         return Proposal(child, note, calls=calls)

@@ -17,7 +17,7 @@ from ...library import Library
 from ...models import ModelClient
 from ...skills import Skill
 from .base import OperatorDeclined, OperatorInput, Proposal
-from .common import check_child
+from .common import decline_bad_child
 
 
 def _version(library: Library | None, name: str) -> Skill | None:
@@ -74,7 +74,7 @@ class Crossover:
         for parent, label in ((first, "first"), (second, "second")):
             if child.id == parent.id:
                 raise OperatorDeclined(f"the crossover child equals the {label} parent: nothing to recombine")
-        check_child(first, child, given.limits)
+        decline_bad_child(first, child, given.limits)
         note = (f"crossover of {first.short_id} and {second.short_id}"
                 f"{' (ancestor ' + ancestor.short_id + ')' if ancestor is not None else ' (no ancestor)'}: "
                 f"{len(from_second)} skill(s) from the second parent"

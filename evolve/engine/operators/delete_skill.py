@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...models import ModelClient
 from .base import OperatorDeclined, OperatorInput, Proposal
-from .common import blame, check_child, jaccard, pick_max, spare_always_load, words
+from .common import blame, decline_bad_child, jaccard, pick_max, spare_always_load, words
 
 
 class DeleteSkill:
@@ -38,5 +38,5 @@ class DeleteSkill:
             victim = pick_max(relevance, given.rng)
             why = "no failure named a skill, and it is the least related to the failing requests"
         child = parent.without(victim)
-        check_child(parent, child, given.limits)
+        decline_bad_child(parent, child, given.limits)
         return Proposal(child, f"deleted {victim} ({parent[victim].nbytes} bytes): {why}.")

@@ -14,7 +14,7 @@ from itertools import combinations
 from ...models import ModelClient
 from ...skills import Skill
 from .base import OperatorDeclined, OperatorInput, Proposal
-from .common import ask, charged, check_child, jaccard, pick_max, words
+from .common import ask, charged, decline_bad_child, jaccard, pick_max, words
 from .parsing import skill_from_reply
 
 PAIR_SEPARATOR = "\t"  # not a name character: safe to join a pair into one key
@@ -61,7 +61,7 @@ class MergeSkills:
             if merged.name in rest:
                 raise OperatorDeclined(f"the merged skill takes the name of another skill, '{merged.name}'")
             child = rest.with_skill(merged)
-            check_child(parent, child, given.limits, [f.request for f in given.failures])
+            decline_bad_child(parent, child, given.limits, [f.request for f in given.failures])
         note = (f"merged {a.name} and {b.name} ({a.nbytes + b.nbytes} bytes) into {merged.name} "
                 f"({merged.nbytes} bytes): their descriptions overlap ({pairs[key]:.2f}).")
         return Proposal(child, note, calls=[completion.record])

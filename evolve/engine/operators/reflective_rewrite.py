@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...models import ModelClient
 from .base import OperatorDeclined, OperatorInput, Proposal
-from .common import ask, blame, charged, check_child, jaccard, pick_max, show, signature, spare_always_load, words
+from .common import ask, blame, charged, decline_bad_child, jaccard, pick_max, show, signature, spare_always_load, words
 from .parsing import skill_from_reply
 
 
@@ -39,7 +39,7 @@ class ReflectiveRewrite:
             if new.sha256 == skill.sha256:
                 raise OperatorDeclined(f"the mutator returned {target} unchanged")
             child = parent.with_skill(new)
-            check_child(parent, child, given.limits, [f.request for f in given.failures])
+            decline_bad_child(parent, child, given.limits, [f.request for f in given.failures])
         what = (f"{len(involved)} train failure(s) it was injected into" if involved
                 else f"{len(given.failures)} train failure(s) it was not injected into")
         pattern = signature((involved or list(given.failures))[0].feedback)

@@ -14,7 +14,7 @@ import re
 from ...models import ModelClient
 from ...skills import Skill
 from .base import OperatorDeclined, OperatorInput, Proposal
-from .common import ask, charged, check_child, pick_max
+from .common import ask, charged, decline_bad_child, pick_max
 from .parsing import skills_from_reply
 
 MIN_BYTES = 1200
@@ -53,7 +53,7 @@ class SplitSkill:
             if clash:
                 raise OperatorDeclined(f"the split reuses existing skill name(s) {', '.join(clash)}")
             child = parent.without(skill.name).with_skill(first).with_skill(second)
-            check_child(parent, child, given.limits, [f.request for f in given.failures])
+            decline_bad_child(parent, child, given.limits, [f.request for f in given.failures])
         note = (f"split {skill.name} ({skill.nbytes} bytes) into {first.name} ({first.nbytes}) and "
                 f"{second.name} ({second.nbytes}) so each loads only where it applies.")
         return Proposal(child, note, calls=[completion.record])
