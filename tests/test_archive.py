@@ -41,6 +41,22 @@ def test_best_so_far_ignores_other_baselines_and_missing_trials_and_breaks_ties_
     assert best["library_id"] == small.id and best["n"] == 4 and best["missing"] == 1  # same mean, fewer bytes
 
 
+def test_best_so_far_of_an_engine_run_is_its_incumbent_not_the_highest_val_mean(generated):
+    path, g = generated
+    with Archive.open(path, snapshots=False) as archive:
+        assert archive.best(g.run_id)["chosen_by"] == "val mean"  # no generation-done event: not an engine run
+        # The engine kept an earlier library: the top val mean did not hold up when re-scored on fresh seeds.
+        archive.event(g.run_id, "generation-done", {"generation": 3, "incumbent": g.kept[-1]})
+        archive.event(g.run_id, "generation-done", {"generation": 4, "incumbent": g.kept[2]})
+        best = archive.best(g.run_id)
+        (top,) = archive.rows("SELECT max(mean) AS mean FROM library_scores WHERE split = 'val' AND library_id <> ?",
+                              [g.seed.id])
+    means = val_means(g)
+    assert best["library_id"] == g.kept[2] and best["chosen_by"] == "incumbent"
+    assert (best["n"], best["score"]) == (means[g.kept[2]][0], pytest.approx(means[g.kept[2]][1]))
+    assert best["score"] < top["mean"] and best["seed_library"] == g.seed.id
+
+
 def test_lineage_walks_every_ancestor_with_depth_and_operator(generated):
     path, g = generated
     with Archive.open(path, snapshots=False) as archive:

@@ -20,6 +20,7 @@ from evolve.cli import main
 RELEASED = {
     1: "617de2b862db647c",
     2: "d9f06d1f15674bd1",
+    3: "17db4fd369edb924",
 }
 
 
@@ -55,7 +56,7 @@ def test_an_older_archive_is_migrated_and_keeps_its_data(tmp_path):
     hand_built_v1(path)
     with Archive.open(path, snapshots=False) as archive:
         assert archive.migrated_from == 1
-        assert archive.rows("SELECT max(version) AS v, count(*) AS steps FROM schema_version") == [{"v": 2, "steps": 2}]
+        assert archive.rows("SELECT max(version) AS v, count(*) AS steps FROM schema_version") == [{"v": 3, "steps": 3}]
         (evaluation,) = archive.rows("SELECT feedback, checks, judge_status, judge_scores FROM evaluations")
         (best,) = archive.rows("SELECT run_id, library_id, score, n FROM best_so_far")
     assert evaluation == {"feedback": "fine", "checks": [{"name": "c", "passed": True, "message": "ok"}],
@@ -136,7 +137,7 @@ def test_a_newer_archive_is_refused_untouched(generated, capsys):
     con.close()
     before = digest(path)
     for opener in (Archive.open, open_for_reading):
-        with pytest.raises(ArchiveError, match="schema version 99; this evolve knows versions up to 2"):
+        with pytest.raises(ArchiveError, match="schema version 99; this evolve knows versions up to 3"):
             opener(path)
     assert main(["export", "--run", str(path), "--best", "--to", str(path.parent / "out")]) == 1
     assert "upgrade evolve" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 -- What is the best skill set so far in each run, how does it score next to the seed library and no skills,
--- and which skills does it hold? (best = the `best_so_far` view: highest mean val score over scored trials)
+-- and which skills does it hold? (best = the `best_so_far` view: the engine's incumbent, else the highest mean val score)
 SELECT b.run_id, b.library_id, round(b.score, 4) AS val_score, b.n, b.missing,
        round(b.seed_score, 4) AS seed_score, b.seed_n, round(b.none_score, 4) AS none_score, b.none_n,
        s.name AS skill, k.nbytes AS skill_bytes, s.sha256 AS skill_sha256

@@ -139,9 +139,13 @@ ALTER TABLE evaluations ADD COLUMN judge_scores MAP(VARCHAR, INTEGER);  -- rubri
 ALTER TABLE evaluations ADD COLUMN judge_mean DOUBLE;
 """
 
+# v3: views only (best_so_far follows the engine's incumbent; see views.py). The step itself changes no table.
+_V3 = "SELECT 1;"
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events", _V1),
     ("judge verdicts on evaluations", _V2),
+    ("views: best_so_far follows the engine's incumbent", _V3),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,11 +9,15 @@ Rebuilt by `schema.migrate` with every migration (see its contract). Definitions
 - `library_scores`: per run, library (NULL = no skills) and split: n scored library trials, their mean score,
   and the number of missing ones. It reads the `score_totals` table, which the writer keeps equal to that
   aggregate over `library_trials` (a test checks it), so it costs nothing at a million trials.
-- `best_so_far`: per run, ONE row: the library (not NULL) with the highest mean score over its scored `val`
-  library trials in that run; ties go to more trials, then fewer bytes, then the smaller id. `n` is the number
-  of scored val trials behind `score`. Alongside, over the same run and split: the run's seed library
-  (runs.seed_library) and the no-skills condition, each with mean and n (NULL when never scored), and the
-  differences best − seed and best − none. A run with no scored val trial has no row.
+- `best_so_far`: per run, ONE row: the run's best library. For a run made by the engine (it has
+  `generation-done` events) that is the incumbent named by its latest one (a challenger becomes incumbent only
+  after its re-score on fresh seeds held up), so SQL, `evolve export --best` and the run's report agree;
+  `chosen_by` = 'incumbent'. Otherwise (an archive filled by other tools) the library (not NULL) with the highest
+  mean score over its scored `val` library trials in that run; ties go to more trials, then fewer bytes, then
+  the smaller id; `chosen_by` = 'val mean'. `score` and `n` are the library's mean and number of scored val
+  library trials. Alongside, over the same run and split: the run's seed library (runs.seed_library) and the
+  no-skills condition, each with mean and n (NULL when never scored), and the differences best − seed and
+  best − none. A run with no scored val trial of its best library has no row.
 - `origins`: the edge that first made each library in each run (the first one recorded: edges.origin).
 - `lineage`: for each library of each run, every ancestor reachable through `origins` edges, with `depth`
   (0 = the library itself, 1 = its parents, ...; the shortest path when several lead there) and the operator,
@@ -68,19 +72,26 @@ FROM score_totals;
 
 CREATE OR REPLACE VIEW best_so_far AS
 WITH val AS (SELECT * FROM library_scores WHERE split = 'val' AND n > 0),
-top AS (SELECT run_id, max(mean) AS mean FROM val WHERE library_id IS NOT NULL GROUP BY run_id),
+engine AS (  -- the incumbent of each engine run's latest generation
+    SELECT run_id, json_extract_string(payload, '$.incumbent') AS library_id FROM events
+    WHERE kind = 'generation-done' QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY event_id DESC) = 1),
+top AS (SELECT run_id, max(mean) AS mean FROM val WHERE library_id IS NOT NULL
+        AND run_id NOT IN (SELECT run_id FROM engine) GROUP BY run_id),
 ranked AS (  -- only the libraries tied at the top reach the join and the tie-break (why: 100k libraries)
-    SELECT v.*, l.nbytes, l.n_skills,
+    SELECT v.run_id, v.library_id,
            row_number() OVER (PARTITION BY v.run_id ORDER BY v.n DESC, l.nbytes, v.library_id) AS rank
     FROM val v JOIN top t ON t.run_id = v.run_id AND t.mean = v.mean
-    JOIN libraries l ON l.library_id = v.library_id)
-SELECT r.run_id, r.library_id, r.mean AS score, r.n, r.missing, r.nbytes, r.n_skills,
+    JOIN libraries l ON l.library_id = v.library_id),
+picked AS (SELECT run_id, library_id, 'incumbent' AS chosen_by FROM engine WHERE library_id IS NOT NULL
+           UNION ALL SELECT run_id, library_id, 'val mean' FROM ranked WHERE rank = 1)
+SELECT p.run_id, p.library_id, r.mean AS score, r.n, r.missing, l.nbytes, l.n_skills,
        runs.seed_library, s.mean AS seed_score, s.n AS seed_n, z.mean AS none_score, z.n AS none_n,
-       r.mean - s.mean AS vs_seed, r.mean - z.mean AS vs_none
-FROM ranked r JOIN runs ON runs.run_id = r.run_id
-LEFT JOIN val s ON s.run_id = r.run_id AND s.library_id = runs.seed_library
-LEFT JOIN val z ON z.run_id = r.run_id AND z.library_id IS NULL
-WHERE r.rank = 1;
+       r.mean - s.mean AS vs_seed, r.mean - z.mean AS vs_none, p.chosen_by
+FROM picked p JOIN val r ON r.run_id = p.run_id AND r.library_id = p.library_id
+JOIN libraries l ON l.library_id = p.library_id
+JOIN runs ON runs.run_id = p.run_id
+LEFT JOIN val s ON s.run_id = p.run_id AND s.library_id = runs.seed_library
+LEFT JOIN val z ON z.run_id = p.run_id AND z.library_id IS NULL;
 
 CREATE OR REPLACE VIEW origins AS
 SELECT * EXCLUDE (origin) FROM edges WHERE origin;
