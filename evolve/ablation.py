@@ -33,8 +33,10 @@ def row_of(condition: Condition, result: TrialResult) -> dict:
 
 
 def run_ablation(conditions: list[Condition], goals: list[Goal], seeds: Iterable[int], models: list[str],
-                 ctx: TrialContext, out: Path, progress: Callable[[str], None] = lambda m: None) -> list[dict]:
-    """Run every cell of the design; each row is appended to `out` (JSONL) as soon as it exists."""
+                 ctx: TrialContext, out: Path, progress: Callable[[str], None] = lambda m: None,
+                 record: Callable[[Condition, TrialResult], None] | None = None) -> list[dict]:
+    """Run every cell of the design; each row is appended to `out` (JSONL) as soon as it exists, and the whole
+    result is handed to `record` (e.g. the archive) when given."""
     out.parent.mkdir(parents=True, exist_ok=True)
     seeds = list(seeds)
     total = len(conditions) * len(goals) * len(seeds) * len(models)
@@ -46,6 +48,8 @@ def run_ablation(conditions: list[Condition], goals: list[Goal], seeds: Iterable
                     for condition in conditions:
                         progress(f"[{len(rows) + 1}/{total}] {condition.name} × {goal.slug} × seed {seed} × {model}")
                         result = run_trial(goal, condition.library, seed, ctx, model=model)
+                        if record is not None:
+                            record(condition, result)
                         row = row_of(condition, result)
                         rows.append(row)
                         sink.write(json.dumps(row) + "\n")

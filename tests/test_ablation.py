@@ -24,3 +24,31 @@ def test_ablation_rows_and_summary(tmp_path, goal):
     assert skills.score.mean == 1.0 and skills.success.mean == 1.0
     assert none.vs_baseline is None
     assert skills.vs_baseline.n == 2 and skills.vs_baseline.mean == 1.0  # only the matched, scored pairs
+
+
+def test_ablation_trials_go_into_the_archive_as_a_run(tmp_path, goal):
+    from evolve.archive import open_for_reading
+    from evolve.commands.ablate import open_recorder
+    from evolve.config import Config
+
+    ctx, _ = context(tmp_path, [BROKEN, GOOD, GOOD, GOOD], max_turns=1, cache=False)
+    skills = Library.of([SKILL])
+    conditions = [Condition("none", None), Condition("seed", skills)]
+    archive, run_id, record = open_recorder(tmp_path / "a.duckdb", Config(), conditions, [goal], 2,
+                                            ["scriptedstudent/small"])
+    with archive:
+        rows = run_ablation(conditions, [goal], range(2), ["scriptedstudent/small"], ctx, tmp_path / "rows.jsonl",
+                            record=record)
+    reader = open_for_reading(tmp_path / "a.duckdb")
+    try:
+        found = reader.rows("SELECT condition, library_id, seed, score FROM trials WHERE run_id = ? ORDER BY seed, "
+                            "condition", [run_id])
+        scores = {r["library_id"]: (r["n"], r["mean"]) for r in reader.rows("SELECT * FROM library_scores")}
+        (design,) = reader.rows("SELECT payload->>'$.conditions.seed' AS seed FROM events WHERE kind = 'ablation'")
+    finally:
+        reader.close()
+    assert [(r["condition"], r["library_id"], r["seed"], r["score"]) for r in found] == \
+        [("none", None, 0, rows[0]["score"]), ("seed", skills.id, 0, 1.0), ("none", None, 1, 1.0),
+         ("seed", skills.id, 1, 1.0)]
+    assert scores == {skills.id: (2, 1.0), None: (2, rows[0]["score"] / 2 + 0.5)}  # the views see both conditions
+    assert design["seed"] == skills.id

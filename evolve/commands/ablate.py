@@ -25,7 +25,41 @@ def add_parser(subparsers):
     parser.add_argument("--model", action="append", dest="models", help="student model (repeatable; default: "
                         "[models.student] model)")
     parser.add_argument("--out", type=Path, help="JSONL file for the rows (default: .evolve/ablations/<time>.jsonl)")
+    parser.add_argument("--archive", type=Path, metavar="DB",
+                        help="also record every trial (transcript, checks, tokens) in this archive, as a run of its "
+                             "own: conditions 'none' and 'seed' as those baselines, any other library as "
+                             "'population'; query it with `evolve sql --run DB`")
     return parser
+
+
+def condition_label(name: str) -> str:
+    """The archive condition of an ablation condition (views.LIBRARY_CONDITIONS: all count as library evidence)."""
+    return name if name in ("none", "seed") else "population"
+
+
+def open_recorder(path: Path, config, conditions, goals, seeds: int, models):
+    """(archive, run id, record callback) for `--archive`: each trial is committed as soon as it exists."""
+    from ..archive import Archive
+
+    archive = Archive.open(path, snapshot_interval_s=config.archive.snapshot_interval_s)
+    try:
+        seed = next((c.library for c in conditions if c.name == "seed"), None)
+        design = {"conditions": {c.name: c.library.id if c.library else None for c in conditions},
+                  "goals": [g.slug for g in goals], "seeds": seeds, "models": list(models)}
+        run_id = archive.start_run(config, seed=seed, note="evolve ablate")
+        archive.event(run_id, "ablation", design)
+        for c in conditions:
+            if c.library is not None and c.name != "seed":
+                archive.add_edge(run_id, c.library, [], "manual", note=f"ablation condition '{c.name}'",
+                                 generation=0, accepted=True)
+    except BaseException:
+        archive.close()
+        raise
+
+    def record(condition, result) -> None:
+        archive.record_trials(run_id, 0, [result], condition=condition_label(condition.name),
+                              library_id=condition.library.id if condition.library else None)
+    return archive, run_id, record
 
 
 def parse_conditions(specs: list[str], config) -> list:
@@ -74,8 +108,22 @@ def run(args, config) -> int:
     models = args.models or [config.models["student"].model]
     out = args.out or Path(config.paths.state) / "ablations" / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     ctx = session.trial_context(progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
-    rows = run_ablation(conditions, goals, range(args.seeds), models, ctx, out,
-                        progress=lambda m: print(m, file=sys.stderr, flush=True))
+    archive = record = None
+    if args.archive:
+        from ..archive import ArchiveError
+
+        try:
+            archive, run_id, record = open_recorder(args.archive, config, conditions, goals, args.seeds, models)
+        except ArchiveError as error:
+            print(f"evolve ablate: {error}", file=sys.stderr)
+            return 1
+        print(f"recording trials as run {run_id} in {args.archive}", file=sys.stderr)
+    try:
+        rows = run_ablation(conditions, goals, range(args.seeds), models, ctx, out,
+                            progress=lambda m: print(m, file=sys.stderr, flush=True), record=record)
+    finally:
+        if archive is not None:
+            archive.close()
     baseline = conditions[0].name
     table = [(s.condition, s.trials, s.missing, str(s.score), str(s.success),
               "baseline" if s.vs_baseline is None else str(s.vs_baseline)) for s in summarize(rows, baseline)]
