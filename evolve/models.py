@@ -56,6 +56,14 @@ class Completion:
     record: CallRecord
     raw: Any = None
 
+    @property
+    def finish_reason(self) -> str | None:
+        """Why generation stopped, as the provider said ('stop', 'length' = cut off at max_tokens), if it said."""
+        try:
+            return self.raw.choices[0].finish_reason
+        except (AttributeError, IndexError, TypeError):
+            return None
+
 
 def provider_of(model: str) -> str:
     return model.split("/", 1)[0] if "/" in model else "openai"

@@ -101,8 +101,26 @@ def _from_percent(text: str, require_marker: bool = True) -> NotebookNode | None
         source = text
     else:
         return None
-    parsed = jupytext.reads(source, fmt="py:percent")
+    parsed = jupytext.reads(_code_out_of_markdown(source), fmt="py:percent")
     return new_notebook([(c.cell_type, c.source) for c in parsed.cells if c.cell_type in ("code", "markdown")])
+
+
+_MARKDOWN_HEADER = re.compile(r"^# %%.*\[(markdown|md)\]")
+
+
+def _code_out_of_markdown(source: str) -> str:
+    """Start a code cell where a markdown cell's comment lines give way to code. Why: small models often write
+    `# %% [markdown]`, a few comment lines, then the code, with no `# %%` before it; py:percent would keep that
+    code as markdown text and the reply would count as having no code. The code itself is not touched."""
+    lines, in_markdown, out = source.split("\n"), False, []
+    for line in lines:
+        if PERCENT_MARKER.match(line):
+            in_markdown = bool(_MARKDOWN_HEADER.match(line))
+        elif in_markdown and line.strip() and not line.lstrip().startswith("#"):
+            out.append("# %%")
+            in_markdown = False
+        out.append(line)
+    return "\n".join(out)
 
 
 def _from_fences(text: str) -> NotebookNode | None:

@@ -158,12 +158,15 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         draft = nb_io.from_reply(completion.text)
         if not draft.ok:
             rejected += 1
-            turn.feedback = draft.reason
-            ctx.progress(f"{goal.slug}: turn {number}: no code in the reply")
+            cut = completion.finish_reason == "length"
+            turn.feedback = render("student_cut_off.md.j2", tokens=completion.record.completion_tokens) \
+                if cut else draft.reason
+            ctx.progress(f"{goal.slug}: turn {number}: no code in the reply"
+                         + (f" (cut off at {completion.record.completion_tokens} tokens)" if cut else ""))
             if rejected >= 2:
                 result.stop_reason = "prose"
                 break
-            messages.append({"role": "user", "content": render("student_rejected.md.j2", reason=draft.reason)})
+            messages.append({"role": "user", "content": render("student_rejected.md.j2", reason=turn.feedback)})
             continue
         code = nb_io.code_text(draft.notebook)
         if code == previous_code:

@@ -1,6 +1,7 @@
 """A scripted model behind litellm's custom-provider hook, for engine tests (no network, deterministic).
 
-Each call pops the next scripted reply: a string is the answer, an exception is raised as a provider failure.
+Each call pops the next scripted reply: a string is the answer, a (text, finish_reason) pair an answer that
+ended for that reason, an exception is raised as a provider failure.
 """
 from __future__ import annotations
 
@@ -23,11 +24,17 @@ class ScriptedModel(CustomLLM):
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):
             raise reply
+        finish = None
+        if isinstance(reply, tuple):  # (text, finish_reason), e.g. "length" for a reply cut off at max_tokens
+            reply, finish = reply
         words = sum(len(str(m.get("content", "")).split()) for m in messages)
-        return litellm.ModelResponse(
+        response = litellm.ModelResponse(
             choices=[{"message": {"role": "assistant", "content": reply}}], model=model,
             usage={"prompt_tokens": words, "completion_tokens": len(reply.split()),
                    "total_tokens": words + len(reply.split())})
+        if finish:
+            response.choices[0].finish_reason = finish
+        return response
 
 
 def install(provider: str, replies) -> ScriptedModel:

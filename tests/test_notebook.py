@@ -37,6 +37,19 @@ def test_percent_inside_a_fence_with_chatter_around_it():
     assert draft.ok and kinds(draft) == ["markdown", "code", "code"]
 
 
+def test_code_after_a_markdown_cell_without_its_own_marker_is_code():
+    # What Qwen2.5-Coder-1.5B wrote in 3 of the first 16 ablation trials: the code sits under the markdown header.
+    reply = ("```python\n# %% [markdown]\n# ## Load the connectivity\nimport numpy as np\nx = np.ones(3)\n\n"
+             "# %% [markdown]\n# Save it\n# (as JSON)\n\n# %%\nprint(x)\n```")
+    draft = from_reply(reply)
+    assert draft.ok and kinds(draft) == ["markdown", "code", "markdown", "code"]
+    assert draft.notebook.cells[0].source == "## Load the connectivity"
+    assert draft.notebook.cells[1].source == "import numpy as np\nx = np.ones(3)"
+    assert draft.notebook.cells[2].source == "Save it\n(as JSON)"
+    only_markdown = "```python\n# %% [markdown]\n# ## Setup\n# We will simulate.\n```"
+    assert not from_reply(only_markdown).ok  # comment lines alone are still no code
+
+
 def test_the_longest_percent_block_wins():
     reply = f"First a snippet:\n```python\n# %%\nx = 1\n```\nNow the notebook:\n```python\n{PERCENT}```"
     assert len(from_reply(reply).notebook.cells) == 3

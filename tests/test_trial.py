@@ -76,6 +76,15 @@ def test_prose_is_rejected_then_twice_stops_with_score_zero(tmp_path, goal):
     assert "no Python code" in handler.calls[1][-1]["content"]
 
 
+def test_a_reply_cut_off_inside_its_code_block_is_told_so(tmp_path, goal):
+    cut = "```python\n# %% [markdown]\n" + "# We will count.\n" * 40  # the fence never closes; no code yet
+    ctx, handler = context(tmp_path, [(cut, "length"), GOOD])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.score == 1.0 and [t.outcome for t in result.turns] == ["rejected", "evaluated"]
+    told = handler.calls[1][-1]["content"]
+    assert "cut off after" in told and "shorter notebook" in told and "no Python code" not in told
+
+
 def test_repeated_code_stops_early(tmp_path, goal):
     ctx, _ = context(tmp_path, [BROKEN, BROKEN, GOOD])
     result = run_trial(goal, None, seed=1, ctx=ctx)

@@ -38,17 +38,10 @@ def ask(client: ModelClient, template: str, **values) -> Completion:
     messages = [{"role": "system", "content": render(SYSTEM_TEMPLATE)},
                 {"role": "user", "content": render(template, **values)}]
     completion = client.complete("mutator", messages)
-    if _finish_reason(completion) == "length":
+    if completion.finish_reason == "length":
         raise OperatorDeclined("the mutator's reply was cut off at max_tokens (raise the mutator's max_tokens)",
                                calls=[completion.record])
     return completion
-
-
-def _finish_reason(completion: Completion) -> str | None:
-    try:
-        return completion.raw.choices[0].finish_reason
-    except (AttributeError, IndexError, TypeError):
-        return None
 
 
 @contextmanager

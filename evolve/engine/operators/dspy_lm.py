@@ -63,7 +63,7 @@ class ClientEngine:
             raise Escalate(error) from error
         record = completion.record
         self.records.append(record)
-        if _finish_reason(completion) == "length":  # DSPy would only log it and parse what is there
+        if completion.finish_reason == "length":  # DSPy would only log it and parse what is there
             raise Truncated("the mutator's reply was cut off at max_tokens (raise the mutator's max_tokens)")
         usage = Usage(input_tokens=record.prompt_tokens, output_tokens=record.completion_tokens,
                       total_tokens=record.prompt_tokens + record.completion_tokens)
@@ -75,13 +75,6 @@ class ClientEngine:
 
     def close(self) -> None:
         pass
-
-
-def _finish_reason(completion) -> str | None:
-    try:
-        return completion.raw.choices[0].finish_reason
-    except (AttributeError, IndexError, TypeError):
-        return None
 
 
 @contextmanager
