@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import litellm
@@ -49,13 +51,19 @@ class RuleModel(CustomLLM):
         super().__init__()
         self.log = log
         self.calls: list[tuple[str, list[dict]]] = []
+        self.threads: list[bool] = []  # per call: was it made on the main thread?
 
     def completion(self, model, messages, *args, **kwargs):
         self.calls.append((model, [dict(m) for m in messages]))
+        self.threads.append(threading.current_thread() is threading.main_thread())
         text = "\n".join(str(m.get("content", "")) for m in messages)
         if model.endswith("mutator"):
             reply = REWRITE.format(marker=MARKER)
         else:
+            if self.log is not None and os.environ.get("EVOLVE_TEST_STUDENT_SLEEP_S"):
+                with open(self.log, "a") as sink:
+                    sink.write(f"{os.getpid()} sleeping\n")
+                time.sleep(float(os.environ["EVOLVE_TEST_STUDENT_SLEEP_S"]))  # a long model call
             found = re.search(r"# Sum to (\d+)", text)
             k = int(found.group(1)) if found else 3
             reply = (GOOD if MARKER in text else WRONG).format(k=k)

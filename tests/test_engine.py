@@ -65,6 +65,7 @@ def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
     assert (report / "best" / "counting" / "SKILL.md").is_file()
     assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
     assert any(m.endswith("mutator") for m, _ in model.calls)
+    assert not any(model.threads)  # no model call on the main thread: it stays free to handle Ctrl-C
 
 
 def test_kill_9_mid_generation_then_resume_records_every_trial_once(tmp_path):
@@ -149,3 +150,25 @@ def test_ctrl_c_finishes_the_trial_in_flight_commits_and_exits(tmp_path):
         assert last["kind"] == "run-stopped" and "interrupted" in last["payload"]
     finally:
         reader.close()
+
+
+def test_a_second_ctrl_c_stops_at_once_even_inside_a_long_model_call(tmp_path):
+    config = engine_fixtures.write_config(tmp_path, generations=1)
+    log = tmp_path / "student-calls.log"
+    env = {**os.environ, "PYTHONPATH": str(engine_fixtures.ROOT), "EVOLVE_TEST_STUDENT_SLEEP_S": "60"}
+    child = subprocess.Popen([sys.executable, str(CHILD), str(config), str(log)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if log.exists() and "sleeping" in log.read_text():
+            break
+        time.sleep(0.05)
+    assert child.poll() is None, child.stderr.read().decode()[-2000:]
+    child.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    child.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = child.communicate(timeout=50)  # the model call still has ~58 s to go
+    assert child.returncode == 130 and time.monotonic() - started < 20, err.decode()[-2000:]
+    assert "stopped at once; resume with" in err.decode()
+    assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))  # what was committed stays, once

@@ -27,7 +27,7 @@ from ..trial import TrialResult
 from . import selection
 from .acceptance import compare, rescore_confirms
 from .budget import Stopper
-from .executor import Executor, TrialRequest
+from .executor import Executor, TrialRequest, call_in_worker
 from .gate import check_child
 from .operators.base import Failure, OperatorDeclined, OperatorInput
 from .progress import Progress
@@ -266,7 +266,7 @@ class Engine:
                               score_library=lambda lib, slugs: [score for score, _ in evaluate(lib, slugs)],
                               evaluate_library=evaluate, trial_budget=self.settings.operator_trial_budget)
         try:
-            proposal = operator.propose(given, self.client)
+            proposal = call_in_worker(operator.propose, given, self.client)  # (Ctrl-C stays responsive)
         except OperatorDeclined as declined:
             self.archive.event(self.run_id, "declined", {"generation": g, "operator": operator.name,
                                                           "parent": parent_id, "reason": str(declined)})

@@ -11,8 +11,9 @@ Contract of `Executor.run(requests, on_result, should_stop)`:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import threading
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Protocol, Sequence, TypeVar
 
 from ..goals import Goal
 from ..library import Library
@@ -38,6 +39,7 @@ class TrialRequest:
 
 
 OnResult = Callable[[TrialRequest, TrialResult], None]
+T = TypeVar("T")
 
 
 class Executor(Protocol):
@@ -61,7 +63,9 @@ class LocalExecutor:
         pending = list(requests)
         # Trials run on worker threads even when there is one worker: the main thread then stays free to
         # handle Ctrl-C at once (a signal handler cannot run while the main thread is inside llama.cpp).
-        with cf.ThreadPoolExecutor(self.workers, thread_name_prefix="trial") as pool:
+        pool = cf.ThreadPoolExecutor(self.workers, thread_name_prefix="trial")
+        finished = False
+        try:
             running: dict[cf.Future, TrialRequest] = {}
             error: BaseException | None = None
             while (pending or running):
@@ -79,6 +83,29 @@ class LocalExecutor:
                         error = error or failure
                         continue
                     on_result(request, result)
+            finished = True
             if error is not None:
                 raise error
+        finally:
+            # Wait for the workers only on the way out of a normal return: a second Ctrl-C (KeyboardInterrupt
+            # here) must not wait for a trial that is still inside a model call.
+            pool.shutdown(wait=finished, cancel_futures=not finished)
         return pending
+
+
+def call_in_worker(fn: Callable[..., T], *args, **kwargs) -> T:
+    """`fn(*args, **kwargs)` on a worker thread, waited for here in half-second steps. Why: a signal handler runs
+    only on the main thread between bytecodes, so while the main thread itself is inside a long model call
+    (a mutator proposal), Ctrl-C could not even be noticed. Off the main thread it simply calls `fn`."""
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args, **kwargs)
+    pool = cf.ThreadPoolExecutor(1, thread_name_prefix="engine")
+    try:
+        future = pool.submit(fn, *args, **kwargs)
+        while True:
+            try:
+                return future.result(timeout=0.5)
+            except cf.TimeoutError:
+                continue
+    finally:
+        pool.shutdown(wait=False)
