@@ -91,6 +91,20 @@ class TrialResult:
         return cls(**data)
 
 
+def _fresh_folder(root: Path, name: str) -> Path:
+    """root/name, or root/name-2, -3, ... when taken: the same prompt can be run again (another library that
+    routes the same skills, the cache off, a retried missing trial) and every execution needs its own folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 10_000):
+        folder = root / (name if attempt == 1 else f"{name}-{attempt}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free execution folder for {name} under {root}")
+
+
 def is_solved(status: str, executed: bool, checks) -> bool:
     """Solved: scored, ran without error, and every declared check passed (no checks declared: not solved)."""
     return status == "scored" and bool(executed) and bool(checks) and all(c["passed"] for c in checks)
@@ -143,6 +157,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         result.turns.append(disclosure_turn)
     final: Evaluation | None = None
     previous_code, rejected = None, 0
+    trial_dir: Path | None = None
     for number in range(1, ctx.settings.max_turns + 1):
         ctx.progress(f"{goal.slug}: turn {number}/{ctx.settings.max_turns}: asking {model}")
         try:
@@ -174,7 +189,9 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             break
         previous_code = code
         ctx.progress(f"{goal.slug}: turn {number}: executing the notebook")
-        workdir = Path(ctx.workroot) / key[:16] / f"turn-{number}"
+        if trial_dir is None:
+            trial_dir = _fresh_folder(Path(ctx.workroot), key[:16])
+        workdir = trial_dir / f"turn-{number}"
         evaluation = evaluate(draft.notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights, workdir)
         nb_io.write(evaluation.notebook or draft.notebook, workdir / "notebook.ipynb")
         if evaluation.status != "scored":

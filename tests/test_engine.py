@@ -172,3 +172,29 @@ def test_a_second_ctrl_c_stops_at_once_even_inside_a_long_model_call(tmp_path):
     assert child.returncode == 130 and time.monotonic() - started < 20, err.decode()[-2000:]
     assert "stopped at once; resume with" in err.decode()
     assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))  # what was committed stays, once
+
+
+def test_an_internal_error_in_a_trial_stops_the_run_with_a_message_and_resume_finishes_it(tmp_path, capsys,
+                                                                                          monkeypatch):
+    from evolve.engine import executor
+
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path, generations=1)
+    real, calls = executor.run_trial, []
+
+    def broken_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise FileExistsError("a harness bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executor, "run_trial", broken_third)
+    assert main(["--config", str(config), "run"]) == 1
+    err = capsys.readouterr().err
+    assert "stopped by an internal error: FileExistsError: a harness bug" in err and "--resume" in err
+    (error_file,) = (tmp_path / "state" / "runs").glob("*/error.txt")
+    assert "a harness bug" in error_file.read_text()
+    assert len(cells(tmp_path / "evolve.duckdb")) == 2  # the two trials before it are committed
+    monkeypatch.setattr(executor, "run_trial", real)
+    assert main(["--config", str(config), "run", "--resume"]) == 0
+    assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))

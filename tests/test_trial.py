@@ -53,6 +53,17 @@ def test_solved_on_the_first_turn(tmp_path, goal):
     assert (tmp_path / "trials" / result.key[:16] / "turn-1" / "notebook.ipynb").is_file()
 
 
+def test_the_same_prompt_run_twice_without_the_cache_gets_two_execution_folders(tmp_path, goal):
+    # What crashed a real run: a child that changed only skills not routed to a val goal has the seed's prompt
+    # there, so the same trial key; with the cache off its notebook went to the seed's folder.
+    ctx, _ = context(tmp_path, [GOOD, GOOD], cache=False)
+    first = run_trial(goal, Library.of([SKILL]), seed=1, ctx=ctx)
+    again = run_trial(goal, Library.of([SKILL]), seed=1, ctx=ctx)
+    assert first.key == again.key and (first.score, again.score) == (1.0, 1.0)
+    folders = sorted(p.name for p in (tmp_path / "trials").iterdir())
+    assert folders == [first.key[:16], f"{first.key[:16]}-2"]
+
+
 def test_no_skills_means_no_skill_text(tmp_path, goal):
     ctx, handler = context(tmp_path, [GOOD])
     result = run_trial(goal, None, seed=1, ctx=ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import traceback
 from dataclasses import replace
 from pathlib import Path
 
@@ -117,6 +118,16 @@ def run(args, config) -> int:
             print(f"\nstopped at once; resume with: evolve run --resume {run_id}", file=sys.stderr)
             archive.close()
             os._exit(130)  # why: worker threads still inside a model call would otherwise hold the exit
+        except Exception as error:  # a bug or a broken environment, not a model's doing: say where things stand
+            progress.close()
+            where = Path(config.paths.state) / "runs" / run_id
+            where.mkdir(parents=True, exist_ok=True)
+            (where / "error.txt").write_text(traceback.format_exc())
+            archive.event(run_id, "run-stopped", {"reason": f"internal error: {type(error).__name__}: {error}"})
+            print(f"evolve run: stopped by an internal error: {type(error).__name__}: {error}\n"
+                  f"  traceback in {where / 'error.txt'}; every trial finished so far is in {archive.path}; "
+                  f"after fixing the cause: evolve run --resume {run_id}", file=sys.stderr)
+            return 1
         finally:
             signal.signal(signal.SIGINT, previous)
             progress.close()
