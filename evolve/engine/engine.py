@@ -72,6 +72,7 @@ class Engine:
         self.libraries: dict[str, Library] = {}
         self.seed_id: str = archive.rows("SELECT seed_library FROM runs WHERE run_id = ?", [run_id])[0]["seed_library"]
         self.state = self._load_state()
+        self.progress.best = self.board.mean(self.state.incumbent, "val")[0]  # (a resumed run shows it at once)
         # the trial budget is the run's, not this invocation's: a resumed run counts what it already spent
         self.stopper.trials_run = archive.rows("SELECT count(*) AS n FROM trials WHERE run_id = ? AND NOT cached",
                                                [run_id])[0]["n"]
