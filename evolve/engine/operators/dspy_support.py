@@ -25,14 +25,15 @@ from __future__ import annotations
 from typing import Callable
 
 from .base import OperatorDeclined, Proposal
-from .dspy_lm import MUTATOR, BudgetSpent, ClientEngine, Escalate, Truncated, Unwind, isolated, mutator_lm
-from .dspy_program import (Best, Scorer, SkillProgram, check_inputs, internal_score, parent_scores, pick_goals,
+from .dspy_lm import MUTATOR, BudgetSpent, ClientEngine, Escalate, Truncated, isolated, mutator_lm
+from .dspy_program import (Scorer, SkillProgram, check_inputs, internal_score, parent_scores, pick_goals,
                            requests_by_goal, target_skill, trainset)
 from .dspy_quiet import quiet
 
-__all__ = ["MUTATOR", "Best", "BudgetSpent", "ClientEngine", "Escalate", "Scorer", "SkillProgram", "Truncated",
-           "Unwind", "check_inputs", "internal_score", "isolated", "mutator_lm", "parent_scores", "pick_goals",
-           "quiet", "requests_by_goal", "run", "target_skill", "trainset"]
+# What the DSPy operators import from here (run is defined below; the rest comes from the modules above).
+__all__ = ["MUTATOR", "ClientEngine", "Scorer", "SkillProgram", "check_inputs", "internal_score", "isolated",
+           "mutator_lm", "parent_scores", "pick_goals", "quiet", "requests_by_goal", "run", "target_skill",
+           "trainset"]
 
 
 def _unusable_output(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
