@@ -27,6 +27,7 @@ class Progress:
     _trial_s: list[float] = field(default_factory=list)
     _last: float = 0.0
     _started: float = 0.0
+    _line_open: bool = False  # a live line is on the terminal, not yet ended by a newline
 
     def __post_init__(self):
         self._started = self.clock()
@@ -65,6 +66,7 @@ class Progress:
         if self._tty:
             self.stream.write("\r\033[K" + self.line())
             self.stream.flush()
+            self._line_open = True
         elif force or now - self._last >= self.interval_s:
             self._last = now
             print(self.line(), file=self.stream, flush=True)
@@ -76,9 +78,11 @@ class Progress:
         self.draw(force=not self._tty)
 
     def close(self) -> None:
-        if self._tty:
+        """End the live line (once: closing again, as error paths and `finally` both do, writes nothing)."""
+        if self._tty and self._line_open:
             self.stream.write("\n")
             self.stream.flush()
+            self._line_open = False
 
 
 def _duration(seconds: float) -> str:
