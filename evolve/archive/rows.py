@@ -122,21 +122,23 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
     results = [r for _, r in items]
     keys = [r.key or fallback_key(r) for r in results]
     n, now = len(results), utcnow()
-    goals, models, seeds = [r.goal for r in results], [r.model for r in results], [r.seed for r in results]
+    # converted here, not by pa.table, because the hashes below work on their Arrow form too
+    library, goal = pa.array(libs, pa.string()), pa.array([r.goal for r in results], pa.string())
+    model, seed = pa.array([r.model for r in results], pa.string()), pa.array([r.seed for r in results], pa.int32())
     status = [r.status for r in results]
     scored = [s == "scored" for s in status]
     # a scored result also replaces a key-less missing row of the same cell: `supersedes` is that row's ident
-    replaces = [ok and bool(r.key) for r, ok in zip(results, scored)]
-    idents, supersedes = _idents(run_id, libs, keys, replaces, goals, models, seeds)
+    replaces = np.fromiter([ok and bool(r.key) for r, ok in zip(results, scored)], bool, n)
+    idents, supersedes = _idents(run_id, library, keys, replaces, goal, model, seed)
     transcript, turns, prompt_tokens, completion_tokens = _transcript(results)
     judged = [verdicts.get(k) for k in keys] if verdicts else None
     cols = {
         # constant columns are made by Arrow itself (why: no Python object per row)
         "ord": pa.array(np.arange(n, dtype=np.int64)), "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
         "generation": pa.repeat(pa.scalar(generation, pa.int32()), n),
-        "library_id": libs, "condition": pa.repeat(pa.scalar(condition, pa.string()), n),
-        "goal": goals, "split": [r.split for r in results], "model": models,
-        "seed": seeds, "trial_key": keys, "ident": idents, "supersedes": supersedes,
+        "library_id": library, "condition": pa.repeat(pa.scalar(condition, pa.string()), n),
+        "goal": goal, "split": [r.split for r in results], "model": model,
+        "seed": seed, "trial_key": keys, "ident": idents, "supersedes": supersedes,
         "injected": [r.injected for r in results],
         "used": [r.used for r in results], "over_budget": [r.over_budget for r in results],
         "status": status, "score": [r.score if ok else None for r, ok in zip(results, scored)],
@@ -159,19 +161,29 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
     return pa.table(cols, schema=TRIAL_SCHEMA)
 
 
-def _idents(run_id: str, libs: list, keys: list[str], replaces: list[bool], goals: list, models: list, seeds: list
-            ) -> tuple[pa.Array, pa.Array]:
+def _idents(run_id: str, library: pa.Array, keys: list[str], replaces: np.ndarray, goal: pa.Array,
+            model: pa.Array, seed: pa.Array) -> tuple[pa.Array, pa.Array]:
     """The `ident` column (`ident()` of each row) and the `supersedes` column (where `replaces`: the ident of the
-    key-less missing row of the row's cell, else null), computed with numpy: the same values as `ident()`."""
+    key-less missing row of the row's cell, else null), computed with numpy: the same values as `ident()`.
+    What is hashed per library and per cell (goal, model, seed) is hashed once per distinct value (why: a batch
+    holds few of them, and Arrow finds them in C)."""
     run = np.uint64(_bits(run_id))
-    lib_bits = {lib: (_bits(lib) * 3 if lib else 0) & _MASK for lib in set(libs)}  # once each
-    lib3 = np.fromiter([lib_bits[lib] for lib in libs], np.uint64, len(libs))
+    lib_index, lib_values = _distinct(library)
+    lib3 = np.array([(_bits(lib) * 3) & _MASK if lib else 0 for lib in lib_values], np.uint64)[lib_index]
     ident = (run ^ lib3 ^ _bits_of(keys)).view(np.int64)
-    cells = list(zip(goals, models, seeds, map(type, seeds)))  # (the type: True == 1 yet formats otherwise)
-    fallback = {cell: _bits(_fallback(*cell[:3])) for cell in set(cells)}  # once each
-    bits = np.fromiter([fallback[cell] if yes else 0 for cell, yes in zip(cells, replaces)], np.uint64, len(cells))
+    (g, goals), (m, models), (s, seeds) = _distinct(goal), _distinct(model), _distinct(seed)
+    cell = (g * len(models) + m) * len(seeds) + s
+    _, first, inverse = np.unique(cell, return_index=True, return_inverse=True)
+    fallback = np.array([_bits(_fallback(goals[g[i]], models[m[i]], seeds[s[i]])) for i in first], np.uint64)
+    bits = np.where(replaces, fallback[inverse.reshape(-1)], np.uint64(0))
     supersedes = (run ^ lib3 ^ bits).view(np.int64)
-    return pa.array(ident), pa.array(supersedes, mask=~np.array(replaces, dtype=bool))
+    return pa.array(ident), pa.array(supersedes, mask=~replaces)
+
+
+def _distinct(values: pa.Array) -> tuple[np.ndarray, list]:
+    """Each row's index into the distinct values (null is one of them), and those values."""
+    encoded = values.dictionary_encode(null_encoding="encode")
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
 
 
 _HEX = re.compile(r"[0-9a-fA-F]*")

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from . import checkpoint
+
 
 def snapshot_path(database: Path) -> Path:
     database = Path(database)
@@ -34,7 +36,7 @@ def publish(con: duckdb.DuckDBPyConnection, database: Path) -> Path:
     """Publish a consistent copy of `database` (opened for writing by `con`) as its snapshot."""
     target = snapshot_path(database)
     temporary = target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
-    con.execute("CHECKPOINT")
+    checkpoint.run(con)
     try:
         _copy_in_child(Path(database), temporary)
         os.replace(temporary, target)

@@ -25,10 +25,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
+import duckdb
 import numpy as np
 
 from ..library import Library
-from . import rows, snapshot
+from . import checkpoint, rows, snapshot
 from .errors import ArchiveError
 from .contents import RunContents
 from .opening import HELD, check_version, connect, inspect, refuse_if_held
@@ -64,8 +65,7 @@ class Archive(Reads):
             path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(path, read_only=False)
         try:
-            # Fewer automatic checkpoints during bulk inserts; snapshots and close checkpoint anyway.
-            con.execute("SET checkpoint_threshold = '256MiB'")
+            checkpoint.configure(con)  # the writer checkpoints after commits itself (see checkpoint.py)
             # One thread: the writer's statements are small (a batch of trials, a few rows elsewhere), and every
             # extra thread costs a hand-off per statement, which on a busy machine is most of its wall time.
             con.execute("SET threads = 1")
@@ -126,6 +126,7 @@ class Archive(Reads):
             self._unpublished = True
             for action in after:
                 action()
+            self._checkpoint_if_due()
             self._publish()
 
     def after_commit(self, action) -> None:
@@ -135,6 +136,16 @@ class Archive(Reads):
                 self._after.append(action)
             else:
                 action()
+
+    def _checkpoint_if_due(self) -> None:
+        if not checkpoint.due(self.path):
+            return
+        try:
+            checkpoint.run(self._con)
+        except duckdb.Error as error:
+            # Committed data is safe in the log; only the file stays behind it. Say so; the next commit retries.
+            warnings.warn(f"could not checkpoint {self.path} (the data is committed in its log): {error}",
+                          RuntimeWarning, stacklevel=3)
 
     def _publish(self, force: bool = False) -> None:
         if not self.snapshots or (not force and time.monotonic() - self._published_at < self.snapshot_interval_s):
