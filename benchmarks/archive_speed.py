@@ -1,7 +1,7 @@
 """Archive speed: trial-row insert throughput and the latency of best_so_far and lineage at 1,000,000 trials.
 
     .venv/bin/python benchmarks/archive_speed.py [--trials 1000000] [--batch 10000] [--payload synthetic|real]
-                                                 [--keep FILE]
+                                                 [--show-slow SECONDS] [--keep FILE]
 
 Targets (issue 6): inserts ≥ 50,000 trial rows/s; best_so_far and lineage ≤ 100 ms at 1,000,000 trials.
 
@@ -52,6 +52,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--duckdb-threads", type=int,
                         help="DuckDB threads for the inserts (default: what the writer chooses)")
+    parser.add_argument("--show-slow", type=float, metavar="SECONDS",
+                        help="print each batch that took longer than this")
     parser.add_argument("--keep", type=Path, help="keep the archive at this path (default: a temporary folder)")
     parser.add_argument("--full-lineage", action="store_true",
                         help="also time the `lineage` view (every library's ancestors: minutes at this size)")
@@ -100,6 +102,8 @@ def main() -> int:
         elapsed = time.perf_counter() - t0
         insert_s, insert_cpu = insert_s + elapsed, insert_cpu + time.process_time() - c0
         batch_rates.append(len(chunk) / elapsed)
+        if args.show_slow and elapsed > args.show_slow:
+            print(f"  batch {len(batch_rates)}: {elapsed:.1f} s")
     print(f"insert: {written:,} trial rows (+ as many evaluation rows) in {insert_s:.1f} s = "
           f"{written / insert_s:,.0f} rows/s (batches: first {batch_rates[0]:,.0f}/s, last {batch_rates[-1]:,.0f}/s, "
           f"median {statistics.median(batch_rates):,.0f}/s; target ≥ 50,000)")
