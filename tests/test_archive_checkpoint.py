@@ -32,6 +32,13 @@ def test_a_commit_past_the_limit_checkpoints_and_the_log_empties(tmp_path, monke
         assert archive.rows("SELECT count(*) AS n FROM trials")[0]["n"] == 100
 
 
+def test_a_checkpoint_gives_the_connection_back_its_own_thread_count(tmp_path):
+    with Archive.open(tmp_path / "a.duckdb", snapshots=False) as archive:
+        archive.connection.execute("SET threads = 3")  # (as benchmarks/archive_speed.py --duckdb-threads 3 does)
+        checkpoint.run(archive.connection)
+        assert threads(archive) == 3
+
+
 def test_duckdb_does_not_checkpoint_on_its_own(tmp_path, monkeypatch):
     # A commit far past DuckDB's default threshold (16 MiB) leaves the log alone when ours is not reached.
     monkeypatch.setattr(checkpoint, "WAL_LIMIT", 10 << 30)

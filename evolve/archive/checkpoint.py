@@ -2,9 +2,9 @@
 
 Contract: `configure(con)` turns DuckDB's automatic checkpoint off for the writer's connection; `due(path)` says
 whether the log beside the archive at `path` has reached `WAL_LIMIT`; `run(con)` checkpoints with up to
-`THREADS` threads and gives the connection back its one thread. A checkpoint is never needed for durability
-(a commit is durable once in the log, which the next open replays), so a failed one is the caller's to report
-and carry on.
+`THREADS` threads (the connection's own count if that is more) and gives the connection back its own count.
+A checkpoint is never needed for durability (a commit is durable once in the log, which the next open replays),
+so a failed one is the caller's to report and carry on.
 
 Why not DuckDB's own automatic checkpoint: it runs inside the COMMIT that crosses the threshold, on the
 writer's single thread (writer.py explains the one thread). A checkpoint compresses every row written since
@@ -38,8 +38,9 @@ def due(path: Path) -> bool:
 
 
 def run(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"SET threads = {THREADS}")
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    con.execute(f"SET threads = {max(THREADS, int(threads))}")
     try:
         con.execute("CHECKPOINT")
     finally:
-        con.execute("SET threads = 1")
+        con.execute(f"SET threads = {int(threads)}")
