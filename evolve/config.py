@@ -37,6 +37,12 @@ class EvaluationSettings:
     budget_factor: float = field(default=3.0, metadata={"min": 1})
     memory_mb: int = field(default=4096, metadata={"min": 256})
     workdir: str = ".evolve/executions"
+    disk_mb: int = field(default=2048, metadata={"min": 16})
+    max_tasks: int = field(default=256, metadata={"min": 8})
+    isolation: Literal["strict", "weak"] = "strict"
+    keep_executions: int = field(default=200, metadata={"min": 0})
+    replay_timeout_s: float = field(default=600.0, metadata={"min": 1})
+    assess_timeout_s: float = field(default=120.0, metadata={"min": 1})
 
 
 @dataclass(frozen=True)

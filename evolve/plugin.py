@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Sequence, runtime_checkable
 
+from .replay_report import ReplayReport
+
 
 @dataclass(frozen=True)
 class Pitfall:
@@ -28,13 +30,20 @@ class DomainPlugin(Protocol):
 
     Contract:
     - `name`: a short identifier recorded with every evaluation.
-    - `startup_files()`: files executed inside the notebook's kernel before its first cell (read-only). They
-      may record evidence (e.g. a simulation trace) into the kernel's working folder. They must never change
-      what the notebook computes, and their own failures must not fail the notebook.
+    - `startup_files()`: files executed inside the notebook's kernel before its first cell, and in every other
+      Python process started inside the sandbox (read-only; so they must be idempotent). They may record
+      evidence (e.g. a simulation trace) into the evidence dir, whose path the sandbox passes in the
+      environment variable `EVOLVE_EVIDENCE_DIR` (outside the notebook's working folder). They must never
+      change what the notebook computes, and their own failures must not fail the notebook.
     - `preload_code()`: code a pre-started kernel may run before the notebook arrives, to hide import latency.
       Imports only: nothing the notebook could observe besides loaded modules.
-    - `read_trace(workdir)`: the evidence the startup files recorded, as a list of dicts; [] when there is none.
-      Must not raise on truncated or garbled files.
+    - `read_trace(evidence_dir)`: the evidence the startup files recorded, as a list of dicts; [] when there is
+      none. The folder is hostile input: never follow links, cap every read, never raise on garbled files.
+    - `did_work(trace)`: True when the evidence shows the notebook did the domain's work at all (for TVB: at
+      least one simulation produced samples). "Executed" credit requires it.
+    - `replay(evidence_dir, goal_dir, timeout_s, memory_mb)`: a trusted re-run of what the evidence describes,
+      outside the sandbox, returning an `evolve.replay_report.ReplayReport`. Never raises: its own failures are
+      `unconfirmed`; a goal without a replay declaration is `not-declared`.
     - `summarize_trace(trace)`: a short text of that evidence, for feedback to the model and the mutator.
     - `pitfalls(code)`: known domain mistakes in the code (pure, static, fast). Each pitfall must rest on a
       behaviour the project's tests verify.
@@ -48,7 +57,11 @@ class DomainPlugin(Protocol):
 
     def preload_code(self) -> str: ...
 
-    def read_trace(self, workdir: Path) -> list[dict[str, Any]]: ...
+    def read_trace(self, evidence_dir: Path) -> list[dict[str, Any]]: ...
+
+    def did_work(self, trace: list[dict[str, Any]]) -> bool: ...
+
+    def replay(self, evidence_dir: Path, goal_dir: Path, timeout_s: float, memory_mb: int) -> ReplayReport: ...
 
     def summarize_trace(self, trace: list[dict[str, Any]]) -> str: ...
 
@@ -81,7 +94,8 @@ def load_plugin(path: Path) -> DomainPlugin:
     if plugin is None:
         raise PluginError(f"{init}: defines no module-level 'plugin' object")
     if not isinstance(plugin, DomainPlugin):
-        missing = [m for m in ("name", "student_role", "startup_files", "preload_code", "read_trace", "summarize_trace", "pitfalls")
+        missing = [m for m in ("name", "student_role", "startup_files", "preload_code", "read_trace", "did_work", "replay",
+                                 "summarize_trace", "pitfalls")
                    if not hasattr(plugin, m)]
         raise PluginError(f"{init}: 'plugin' lacks {', '.join(missing)} (see evolve.plugin.DomainPlugin)")
     return plugin

@@ -24,7 +24,7 @@ def run_query(path, name, **params):
 def test_every_query_states_its_question_and_declares_its_parameters():
     found = {q.name: q for q in canned.available(FOLDER)}
     assert set(found) == {"best_set", "skill_ancestry", "sentence_history", "split_gap", "operator_success",
-                          "cost_per_role", "failure_messages"}
+                          "cost_per_role", "failure_messages", "integrity_flags"}
     for query in found.values():
         assert query.question.endswith((".", "?", ")")) and "?" in query.question, query.name
     assert [(p.name, p.default) for p in found["skill_ancestry"].params] == [
@@ -170,3 +170,28 @@ def test_evolve_sql_errors(generated_file, capsys):
     assert "does not use $x" in capsys.readouterr().err
     assert main(["sql", "--run", str(path), "--format", "parquet", "SELECT 1"]) == 1
     assert "needs --out" in capsys.readouterr().err
+
+
+def test_integrity_flags_lists_the_trials_caught_forging_with_their_reason(tmp_path):
+    from evolve.archive import Archive
+    from evolve.archive.synthetic import seed_library, trial_result
+
+    path = tmp_path / "evolve.duckdb"
+    library = seed_library()
+    with Archive.open(path, snapshots=False) as archive:
+        run = archive.start_run({}, seed=library)
+        with archive.transaction():
+            archive.record_trials(run, 0, [
+                trial_result(library.id, "goal-a", "train", 0, 0.9),
+                trial_result(library.id, "goal-a", "train", 1, 0.0, integrity="the trace claims a run the replay "
+                                                                            "does not reproduce"),
+                trial_result(library.id, "goal-b", "val", 0, None),
+            ], condition="population")
+    rows = run_query(path, "integrity_flags")
+    assert [(r["goal"], r["seed"], r["replay_status"]) for r in rows] == [("goal-a", 1, "forged")]
+    assert "does not reproduce" in rows[0]["reason"]
+    assert run_query(path, "integrity_flags", run="run-that-does-not-exist") == []
+    with open_for_reading(path) as reader:
+        stored = reader.rows("SELECT e.isolation, e.replay_status FROM evaluations e JOIN trials t "
+                             "ON t.trial_id = e.trial_id WHERE t.status = 'scored' ORDER BY t.seed")
+    assert stored[0] == {"isolation": ["fresh-folder", "net-namespace"], "replay_status": "confirmed"}

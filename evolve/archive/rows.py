@@ -44,6 +44,7 @@ TRIAL_SCHEMA = pa.schema([
     ("checks", pa.list_(_CHECK)), ("feedback", pa.string()), ("transcript", _TRANSCRIPT),
     ("judge_status", pa.string()), ("judge_model", pa.string()),
     ("judge_scores", pa.map_(pa.string(), pa.int32())), ("judge_mean", pa.float64()),
+    ("isolation", _STRINGS), ("replay_status", pa.string()), ("integrity", pa.string()),
 ])
 
 CALL_SCHEMA = pa.schema([
@@ -157,6 +158,10 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
         pa.nulls(n, TRIAL_SCHEMA.field("judge_scores").type),
         "judge_mean": [v.mean if v is not None and v.scores else None for v in judged] if judged else
         pa.nulls(n, pa.float64()),
+        # getattr: results cached before schema v4 lack these fields (NULL: not recorded)
+        "isolation": [getattr(r, "isolation", None) for r in results],
+        "replay_status": [getattr(r, "replay_status", None) for r in results],
+        "integrity": [getattr(r, "integrity", None) for r in results],
     }
     return pa.table(cols, schema=TRIAL_SCHEMA)
 

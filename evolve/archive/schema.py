@@ -142,10 +142,19 @@ ALTER TABLE evaluations ADD COLUMN judge_mean DOUBLE;
 # v3: views only (best_so_far follows the engine's incumbent; see views.py). The step itself changes no table.
 _V3 = "SELECT 1;"
 
+# v4: score integrity. A trial's final evaluation says which isolation held while its notebook ran, what the trusted
+# replay concluded, and why the notebook was caught forging (NULL: it was not).
+_V4 = """
+ALTER TABLE evaluations ADD COLUMN isolation VARCHAR[];               -- sandbox features active; NULL: not recorded
+ALTER TABLE evaluations ADD COLUMN replay_status VARCHAR;             -- confirmed, forged, unconfirmed, not-declared
+ALTER TABLE evaluations ADD COLUMN integrity VARCHAR;                 -- the reason, when caught forging; else NULL
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events", _V1),
     ("judge verdicts on evaluations", _V2),
     ("views: best_so_far follows the engine's incumbent", _V3),
+    ("score integrity: isolation, replay status and integrity flag on evaluations", _V4),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

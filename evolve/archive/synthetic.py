@@ -76,6 +76,9 @@ class Trial:
     missing_reason: str | None = None
     wall_s: float = 0.0
     cached: bool = False
+    isolation: list[str] = field(default_factory=list)
+    replay_status: str | None = None
+    integrity: str | None = None
 
     @property
     def prompt_tokens(self) -> int:
@@ -115,8 +118,9 @@ def score_of(quality: float, split: str, seed: int) -> float:
 
 
 def trial_result(library_id: str | None, goal: str, split: str, seed: int, score: float | None,
-                 key: str | None = None, model: str = MODEL, real: bool = False):
-    """A trial result as the trial runner makes it (missing when `score` is None)."""
+                 key: str | None = None, model: str = MODEL, real: bool = False, integrity: str | None = None):
+    """A trial result as the trial runner makes it (missing when `score` is None; caught forging, with score 0,
+    when `integrity` gives a reason)."""
     if real:
         from ..trial import TrialResult, Turn as TurnClass
     else:
@@ -136,7 +140,9 @@ def trial_result(library_id: str | None, goal: str, split: str, seed: int, score
         injected=["recipe"] if library_id else [], used=["recipe"] if passed and library_id else [],
         turns=[turn] if score is not None else [], checks=checks if score is not None else [],
         feedback="" if passed else "rate out of range", missing_reason=None if score is not None else "provider down",
-        wall_s=3.0)
+        wall_s=3.0, isolation=["fresh-folder", "net-namespace"] if score is not None else [],
+        replay_status=None if score is None else "forged" if integrity else "confirmed" if passed else None,
+        integrity=integrity)
 
 
 def generate(archive, generations: int = 3, children: int = 2, seeds: int = 2, calls: bool = True) -> Generated:

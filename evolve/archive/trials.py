@@ -67,9 +67,11 @@ def insert_trials(con: duckdb.DuckDBPyConnection, batch: pa.Table, base: int, ma
     inserted = f"WHERE i.ord IN (SELECT trial_id - {base} FROM trials WHERE trial_id >= {base})" if known else ""
     con.execute(f"""
         INSERT INTO evaluations (trial_id, run_id, checks, feedback, transcript,
-                                 judge_status, judge_model, judge_scores, judge_mean)
+                                 judge_status, judge_model, judge_scores, judge_mean,
+                                 isolation, replay_status, integrity)
         SELECT {base} + i.ord, i.run_id, i.checks, i.feedback, i.transcript,
-               i.judge_status, i.judge_model, i.judge_scores, i.judge_mean
+               i.judge_status, i.judge_model, i.judge_scores, i.judge_mean,
+               i.isolation, i.replay_status, i.integrity
         FROM incoming_trials i {inserted}""")
     if known:
         con.execute(_totals_sql(f"(SELECT * FROM trials WHERE trial_id >= {base})", 1))
