@@ -17,11 +17,13 @@ from .replay_report import ReplayReport
 
 @dataclass(frozen=True)
 class Pitfall:
-    """A known domain mistake found in the code, with what to do instead."""
+    """A known domain mistake found in the code, with what to do instead. `integrity`: not a mistake but an
+    attempt on the evaluation itself (see `evolve.tamper`): the notebook scores 0 and is flagged."""
 
     code: str
     line: int | None
     message: str
+    integrity: bool = False
 
 
 @runtime_checkable

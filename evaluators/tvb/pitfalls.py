@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
+from evolve import tamper
 from evolve.plugin import Pitfall
 
 MODELS = frozenset("""CoombesByrne CoombesByrne2D DecoBalancedExcInh DumontGutkin Epileptor Epileptor2D EpileptorCodim3
@@ -71,6 +72,15 @@ MSG = {
 }
 
 
+# Rewiring the Simulator's recorded methods (how a notebook would simulate untraced or fake a run), or touching
+# the hook's own markers. Integrity pitfalls (see evolve.tamper): the notebook scores 0 and is flagged.
+_TAMPER_TVB = re.compile(r"\bSimulator\s*\.\s*(?:run|configure|__call__|__iter__)\s*=(?!=)"
+                         r"|\bsetattr\s*\(\s*(?:\w+\s*\.\s*)*Simulator\b|\b_evolve_\w+"
+                         r"|\btype\s*\(\s*\w+\s*\)\s*\.\s*(?:run|configure|__call__)\s*=(?!=)")
+_TAMPER_TVB_MSG = ("`{src}` rewires TVB's Simulator methods or the evaluator's recorder: what was simulated must be "
+                   "what the notebook really ran; a notebook earns only what it computes")
+
+
 def scan(code: str) -> list[Pitfall]:
     source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines())
     try:
@@ -79,6 +89,13 @@ def scan(code: str) -> list[Pitfall]:
         found = _regex_scan(source)
     except Exception:   # a scanner bug must not cost the notebook anything
         found = []
+    # Tampering is scanned on the raw code (magics and shell lines included: `!cat ../x` is an attempt too).
+    found += tamper.scan(code)
+    for number, line in enumerate(code.splitlines(), 1):
+        match = _TAMPER_TVB.search(line)
+        if match:
+            found.append(Pitfall("tamper-simulator", number, _TAMPER_TVB_MSG.format(src=match.group(0)[:80]),
+                                 integrity=True))
     unique = {(p.code, p.line): p for p in found}
     return sorted(unique.values(), key=lambda p: (p.line or 0, p.code))
 

@@ -17,6 +17,9 @@ Rules (each pattern below carries its own reason):
 - **shell**: `subprocess`, `os.system`/`popen`/`exec*`/`spawn*`, IPython `!cmd` lines, `%%bash`-style cell
   magics, `%system`/`%sx`, `get_ipython().system`, `rm -rf`; plus code built from strings (`exec(`,
   `eval(`, `__import__`), which hides what it runs.
+- **tampering** (`evolve.tamper`): the evaluator's evidence, recorder or hooks (`__wrapped__`, `__closure__`,
+  `EVOLVE_*`, a trace file), the benchmark's own files (`reference.py`, `check.py`, `goals/…`), the archive,
+  `runpy`/importing evolve, parent-folder paths in strings.
 - **outside the folder**: absolute paths to system folders (`/etc`, `/home`, `/tmp`, ...) anywhere; in code,
   any string literal that starts with `/` or `~`, `..` parent traversal, `expanduser`, `Path.home()`.
 
@@ -34,12 +37,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import tamper
+
 _I = re.IGNORECASE
 
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str  # credentials | network | shell | outside-folder
+    kind: str  # credentials | network | shell | outside-folder | tampering
     pattern: re.Pattern
     reason: str
     code_only: bool = False  # True: only matches inside code (fenced blocks or inline `code` spans) count
@@ -60,6 +65,7 @@ _NO_SECRETS = "the sandbox holds no credentials and a skill must never send the 
 _NO_NETWORK = "the sandbox has no network; the student must use what is installed and the data that ship with it"
 _NO_SHELL = "the student runs Python cells in its notebook, never shell commands"
 _NO_OUTSIDE = "the notebook may only read and write inside its own working folder (use relative paths)"
+_NO_TAMPERING = "a notebook earns only what it computes; advice that reaches for the evaluator scores 0"
 
 RULES: tuple[Rule, ...] = (
     # credentials
@@ -113,13 +119,16 @@ RULES: tuple[Rule, ...] = (
          f"a string literal with an absolute or home path: {_NO_OUTSIDE}", code_only=True),
     Rule("outside-folder", re.compile(r"~/|\bexpanduser\b|\bPath\.home\s*\(|(?<![\w.])\.\./"),
          f"a home-folder or parent-folder path: {_NO_OUTSIDE}"),
+    # tampering with the evaluation (evolve.tamper): the same patterns that flag a notebook
+    *(Rule("tampering", rule.pattern, f"{rule.reason}: {_NO_TAMPERING}") for rule in tamper.RULES),
 )
 
 _NEGATIONS = {"no", "not", "never", "don't", "dont", "doesn't", "avoid", "without", "nor", "cannot", "can't",
               "mustn't", "shouldn't", "forbidden", "instead"}
 # Words that may sit between a negation and the match: "do not *use*", "never *call a*", "no *running of*".
 _FILLER = {"use", "using", "call", "calling", "run", "running", "try", "trying", "to", "a", "an", "the", "any",
-           "of", "with", "or", "and", "rely", "on", "need", "add", "adding", "import", "importing", "write"}
+           "of", "with", "or", "and", "rely", "on", "need", "add", "adding", "import", "importing", "write",
+           "read", "reading", "open", "opening", "copy", "copying", "touch", "edit", "modify"}
 _CLAUSE_END = re.compile(r"[,;:.!?()]")
 _WORDS = re.compile(r"[a-z']+")
 
