@@ -36,7 +36,24 @@ def main(argv: list[str] | None = None) -> int:
         print("evolve: the configuration has errors; fix them and run again", file=sys.stderr)
         return 2
     environment.prepare(Path(config.paths.state))
+    if _executes_notebooks(args):
+        from .execution_policy import IsolationRefused, prepare
+
+        try:
+            done = prepare(config.evaluation, args.command)
+        except IsolationRefused as error:
+            print(error, file=sys.stderr)
+            return 2
+        if done.swept or done.pruned:
+            print(f"evolve: removed {done.swept} stale kernel folder(s) and {done.pruned} old execution folder(s) "
+                  f"(keep_executions = {config.evaluation.keep_executions})", file=sys.stderr)
     return COMMANDS[args.command].run(args, config)
+
+
+def _executes_notebooks(args) -> bool:
+    """Commands that run model-written (or goal) notebooks in the sandbox: the isolation policy applies."""
+    return args.command in ("run", "trial", "eval", "ablate") or (
+        args.command == "goals" and getattr(args, "goals_action", None) == "verify")
 
 
 if __name__ == "__main__":

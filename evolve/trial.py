@@ -5,7 +5,11 @@ Turns: the student writes a notebook → it is executed and scored → the feedb
 prose twice. The final notebook's score is the trial's score.
 
 Outcomes are honest: a student that never wrote code scored 0 (its failure); a model provider that stayed down,
-or a goal whose checks broke, makes the trial `missing` with no score at all.
+a goal whose checks broke, or an evaluation that failed on our side makes the trial `missing` with no score.
+
+Each evaluated turn gets its own execution folder `<workroot>/<key[:16]>/turn-N/` (see evolve.evaluation:
+work/, evidence/, and the executed notebook.ipynb beside them, where the notebook cannot plant a link). The
+student and the mutator read only the evaluation's feedback, whose check messages never quote accepted values.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from .plugin import DomainPlugin
 from .routing import Routed, listing, parse_request, route
 from .templates import render
 
-HARNESS_VERSION = "1"  # bump when prompts or turn logic change: cached trials then no longer match
+HARNESS_VERSION = "2"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
 
 
@@ -66,6 +70,9 @@ class TrialResult:
     missing_reason: str | None = None
     wall_s: float = 0.0
     cached: bool = False
+    isolation: list[str] = field(default_factory=list)  # sandbox features active for the final notebook
+    replay_status: str | None = None  # the final notebook's trusted replay (evolve.replay_report); None: not run
+    integrity: str | None = None  # why the final notebook was caught forging; None: it was not
 
     @property
     def solved(self) -> bool:
@@ -191,16 +198,21 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         ctx.progress(f"{goal.slug}: turn {number}: executing the notebook")
         if trial_dir is None:
             trial_dir = _fresh_folder(Path(ctx.workroot), key[:16])
-        workdir = trial_dir / f"turn-{number}"
-        evaluation = evaluate(draft.notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights, workdir)
-        nb_io.write(evaluation.notebook or draft.notebook, workdir / "notebook.ipynb")
+        try:
+            evaluation = evaluate(draft.notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights,
+                                  trial_dir / f"turn-{number}")
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:  # evaluate handles what the notebook does; this is ours: missing data
+            return _missing(goal, library, model, seed, f"evaluation error: {type(error).__name__}: {error}",
+                            started, result)
         if evaluation.status != "scored":
             return _missing(goal, library, model, seed, f"evaluation error: {evaluation.error}", started, result)
         final = evaluation
         turn.outcome, turn.score, turn.executed = "evaluated", evaluation.score, evaluation.executed
         turn.error, turn.feedback, turn.exec_s = evaluation.error, evaluation.feedback, evaluation.wall_s
         ctx.progress(f"{goal.slug}: turn {number}: score {evaluation.score:.2f}"
-                     f"{'' if evaluation.executed else ' (did not run)'}")
+                     f"{'' if evaluation.executed else ' (did not run)'}{_integrity_note(evaluation)}")
         if evaluation.executed and evaluation.checks and all(c.passed for c in evaluation.checks):
             result.stop_reason = "solved"
             break
@@ -210,6 +222,8 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     if final is not None:
         result.score, result.executed, result.feedback = final.score, final.executed, final.feedback
         result.checks = [asdict(c) for c in final.checks]
+        result.isolation, result.integrity = list(final.isolation), final.integrity
+        result.replay_status = final.replay.status if final.replay is not None else None
         result.used = used_skills(routed, previous_code or "")
     else:
         result.feedback = "The student never produced a notebook (it answered with prose)."
@@ -217,6 +231,14 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     if ctx.settings.cache:
         _cache_put(ctx.cache_dir, result)
     return result
+
+
+def _integrity_note(evaluation: Evaluation) -> str:
+    """ "; replay confirmed" / "; INTEGRITY: ..." for the progress line (what `evolve trial` prints)."""
+    note = f"; replay {evaluation.replay.status}" if evaluation.replay is not None else ""
+    if evaluation.integrity:
+        note += f"; INTEGRITY: {evaluation.integrity[:300]}"
+    return note
 
 
 def _disclose(goal: Goal, library: Library, model: str, seed: int, ctx: TrialContext) -> tuple[tuple[str, ...], Turn]:

@@ -1,6 +1,7 @@
 """Verifying the benchmark: every goal's reference must pass all its checks; every wrong solution must fail.
 
-A wrong solution 'fails' when it does not run or at least one check fails. This is how check ranges are
+A wrong solution 'fails' when it does not run or at least one check fails (checks as credited: a result the
+trusted replay found forged, or could not confirm, counts as failed). This is how check ranges are
 calibrated and kept honest: a check that passes a wrong solution, or fails the reference, is a broken goal.
 """
 from __future__ import annotations
@@ -53,9 +54,9 @@ def verify(goals: list[Goal], plugin: DomainPlugin, settings: EvaluationSettings
 
     def one(task) -> Outcome:
         goal, name, path, expected = task
-        workdir = Path(workroot) / f"verify-{stamp}" / goal.slug / name
+        folder = Path(workroot) / f"verify-{stamp}" / goal.slug / name  # an execution folder (evolve.evaluation)
         outcome = Outcome(goal.slug, name, expected,
-                          evaluate(nb_io.read(path), goal, plugin, settings, weights, workdir))
+                          evaluate(nb_io.read(path), goal, plugin, settings, weights, folder))
         if progress:
             progress(outcome)
         return outcome

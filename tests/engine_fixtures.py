@@ -2,8 +2,8 @@
 the tiny plugin, four tiny goals (two train, one val, one test) and a seed library of one skill.
 
 The rules make evolution measurable: the student writes a correct notebook only when its skills contain the
-marker MAGIC-SUM, and the mutator's rewrite adds that marker. So the seed scores 0.25 (runs, checks fail), a
-rewritten child scores 1.0, and the engine must find, gate, accept and report it.
+marker MAGIC-SUM, and the mutator's rewrite adds that marker. So the seed scores 0 (it runs, but records no work
+and its checks fail), a rewritten child scores 1.0, and the engine must find, gate, accept and report it.
 """
 from __future__ import annotations
 
@@ -47,9 +47,12 @@ class RuleModel(CustomLLM):
     """Replies computed from the request: the student by the marker, the mutator with a fixed rewrite.
     Each student call appends a line to `log` (when set) so a test can see progress from another process."""
 
-    def __init__(self, log: Path | None = None):
+    def __init__(self, log: Path | None = None, malformed_first: bool = False):
         super().__init__()
         self.log = log
+        # The first student reply also sends a display message whose text/plain is not text (public IPython API):
+        # a notebook's malformed output must be its own failure, never the run's.
+        self.malformed_first = malformed_first
         self.calls: list[tuple[str, list[dict]]] = []
         self.threads: list[bool] = []  # per call: was it made on the main thread?
 
@@ -67,6 +70,10 @@ class RuleModel(CustomLLM):
             found = re.search(r"# Sum to (\d+)", text)
             k = int(found.group(1)) if found else 3
             reply = (GOOD if MARKER in text else WRONG).format(k=k)
+            if self.malformed_first:
+                self.malformed_first = False
+                reply = reply.replace("```python\n", "```python\n# %%\nfrom IPython.display import display\n"
+                                      "display({'text/plain': 5}, raw=True)\n", 1)
             if self.log is not None:
                 with open(self.log, "a") as sink:
                     sink.write(f"{os.getpid()}\n")
@@ -76,8 +83,8 @@ class RuleModel(CustomLLM):
                                             "total_tokens": words + len(reply.split())})
 
 
-def install(log: Path | None = None) -> RuleModel:
-    handler = RuleModel(log)
+def install(log: Path | None = None, malformed_first: bool = False) -> RuleModel:
+    handler = RuleModel(log, malformed_first)
     others = [p for p in (litellm.custom_provider_map or []) if p["provider"] != "rules"]
     litellm.custom_provider_map = others + [{"provider": "rules", "custom_handler": handler}]
     litellm.utils.custom_llm_setup()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -202,3 +203,21 @@ def test_one_process_opens_an_archive_for_writing_once(tmp_path):
                 opener(path)
     with open_for_reading(path) as reader:  # closed: free again
         assert reader.runs() == []
+
+
+def test_snapshot_copies_left_by_a_writer_killed_mid_publish_are_swept_when_the_archive_opens(tmp_path):
+    import subprocess as sp
+
+    from evolve.archive import snapshot as snap
+
+    path = tmp_path / "evolve.duckdb"
+    Archive.open(path, snapshots=False).close()
+    dead = sp.Popen(["true"])
+    dead.wait()
+    left = tmp_path / f".evolve.snapshot.tmp-{dead.pid}.duckdb"
+    left.write_bytes(b"half a copy")
+    alive = tmp_path / f".evolve.snapshot.tmp-{os.getppid()}.duckdb"  # a live process's copy in progress
+    alive.write_bytes(b"being written")
+    Archive.open(path).close()
+    assert not left.exists() and alive.exists()
+    assert snap.sweep_temporaries(path) == []

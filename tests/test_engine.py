@@ -37,7 +37,8 @@ def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
     reader = open_for_reading(tmp_path / "evolve.duckdb")
     try:
         best = reader.rows("SELECT * FROM best_so_far")[0]
-        assert best["score"] == 1.0 and best["seed_score"] == 0.25 and best["none_score"] == 0.25
+        # the seed's notebook runs but never calls record(): no evidence of the work, so no "executed" credit
+        assert best["score"] == 1.0 and best["seed_score"] == 0.0 and best["none_score"] == 0.0
         edges = reader.rows("SELECT operator, accepted, note FROM origins WHERE operator <> 'seed'")
         assert edges and edges[0]["operator"] == "reflective-rewrite" and edges[0]["accepted"] is True
         kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
@@ -66,6 +67,22 @@ def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
     assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
     assert any(m.endswith("mutator") for m, _ in model.calls)
     assert not any(model.threads)  # no model call on the main thread: it stays free to handle Ctrl-C
+
+
+def test_a_trial_whose_notebook_sends_a_malformed_display_message_does_not_stop_the_run(tmp_path, capsys):
+    engine_fixtures.install(malformed_first=True)
+    config = engine_fixtures.write_config(tmp_path, generations=1)
+    assert main(["--config", str(config), "run"]) == 0
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+        errors = [r["error"] for r in reader.rows(
+            "SELECT e.transcript[1].error AS error FROM evaluations e JOIN trials t ON t.trial_id = e.trial_id "
+            "WHERE t.status = 'scored' ORDER BY t.trial_id")]
+    finally:
+        reader.close()
+    assert kinds[-1] == "run-finished" and "run-stopped" not in kinds
+    assert errors and "malformed" in (errors[0] or "").lower(), errors[:2]
 
 
 def test_kill_9_mid_generation_then_resume_records_every_trial_once(tmp_path):

@@ -133,7 +133,7 @@ def test_unbounded_allocation_is_stopped_without_hurting_the_caller(tmp_path):
                  limits=Limits(cell_timeout_s=20, total_timeout_s=30, memory_mb=512))
     assert record.memory_exceeded and not record.executed and not record.timed_out
     assert record.error.startswith("memory: exceeded 512 MB") and record.error_cell == 0
-    assert "rss-watchdog" in record.isolation
+    assert "memory-watchdog" in record.isolation
     assert psutil.Process().memory_info().rss - before < 100 * 2**20
 
 
@@ -210,8 +210,8 @@ def test_no_network(tmp_path, listener):
 # -- 6: writes confined to the folder --------------------------------------------------------------------
 
 def test_writes_are_confined_to_the_folder(tmp_path):
-    if "bwrap-readonly-root" not in AVAILABLE:
-        assert shutil.which("bwrap") is None or "bwrap-readonly-root" not in detect_isolation()
+    if "mount-allowlist" not in AVAILABLE:
+        assert shutil.which("bwrap") is None or "mount-allowlist" not in detect_isolation()
         pytest.skip("bubblewrap is not available: writes are not confined on this machine")
     outside = tmp_path / "outside.txt"
     in_venv = Path(sys.prefix) / "sandbox-escape.txt"
@@ -239,7 +239,7 @@ def outside_tmp():
 
 
 def test_neighbouring_folders_are_invisible(outside_tmp):
-    if "bwrap-readonly-root" not in AVAILABLE:
+    if "mount-allowlist" not in AVAILABLE:
         pytest.skip("bubblewrap is not available")
     (outside_tmp / "other-trial").mkdir()
     (outside_tmp / "other-trial" / "results.json").write_text('{"answer": 42}')
@@ -247,9 +247,11 @@ def test_neighbouring_folders_are_invisible(outside_tmp):
         "import os; print(sorted(os.listdir('..')))",
         "try:\n    print(open('../other-trial/results.json').read())\n"
         "except OSError as e:\n    print(type(e).__name__)",
-        "open('../escape.txt', 'w').write('x')"), outside_tmp / "work", SHORT)
+        "try:\n    open('../escape.txt', 'w').write('x')\nexcept OSError as e:\n    print(type(e).__name__)"),
+        outside_tmp / "work", SHORT)
     assert record.executed, record.error
     assert stdout(record, 0).strip() == "['work']" and stdout(record, 1).strip() == "FileNotFoundError"
+    assert stdout(record, 2).strip() == "PermissionError"  # the folders above it are the sandbox's, not its
     assert sorted(p.name for p in outside_tmp.iterdir()) == ["other-trial", "work"]
 
 
@@ -267,7 +269,7 @@ def test_startup_files_run_first_are_visible_and_read_only(tmp_path):
     assert record.executed, record.error
     assert stdout(record, 0).strip() == "42 43"
     assert record.notebook.cells[0].execution_count == 1  # the hidden steps did not count
-    if "bwrap-readonly-root" in record.isolation:
+    if "mount-allowlist" in record.isolation:
         assert stdout(record, 1).strip() == "read-only"
     assert "tampered" not in hook.read_text()
 
@@ -278,6 +280,7 @@ def test_failing_startup_file_is_reported_and_no_cell_runs(tmp_path):
     record = run(tmp_path, "open('ran.txt', 'w')", startup_files=[bad])
     assert not record.executed and record.error_cell is None
     assert record.error.startswith("startup: bad.py: RuntimeError: hook broke")
+    assert record.infrastructure_error == record.error
     assert not (record.workdir / "ran.txt").exists()
 
 
@@ -334,7 +337,7 @@ def test_nothing_is_left_behind_but_the_workdir(tmp_path, private_tmp):
 
 # -- weaker isolation still works and says so -------------------------------------------------------------
 
-@pytest.mark.parametrize("features", [list(ALWAYS) + ["rss-watchdog"], list(ALWAYS) + ["net-namespace"]],
+@pytest.mark.parametrize("features", [list(ALWAYS) + ["memory-watchdog"], list(ALWAYS) + ["net-namespace"]],
                          ids=["minimal", "unshare-only"])
 def test_weaker_isolation_runs_and_is_recorded(tmp_path, monkeypatch, listener, features):
     monkeypatch.setattr(runner, "detect_isolation", lambda: features)
@@ -343,7 +346,7 @@ def test_weaker_isolation_runs_and_is_recorded(tmp_path, monkeypatch, listener, 
                  "import subprocess; p = subprocess.Popen(['sleep', '1000'])", "while True: pass",
                  limits=Limits(cell_timeout_s=1, total_timeout_s=20, memory_mb=1024))
     assert record.timed_out and record.error_cell == 3 and (record.workdir / "out.txt").exists()
-    assert "bwrap-readonly-root" not in record.isolation and set(record.isolation) <= set(features)
+    assert "mount-allowlist" not in record.isolation and set(record.isolation) <= set(features)
     assert ("net-namespace" in record.isolation) == stdout(record, 0).startswith("blocked")
     assert live_sleepers(since) == [] and live_children() == []
 
@@ -353,25 +356,30 @@ def test_weaker_isolation_runs_and_is_recorded(tmp_path, monkeypatch, listener, 
 def test_pool_kernels_are_preloaded_fresh_and_used_once(tmp_path, private_tmp):
     hook = tmp_path / "hook.py"
     hook.write_text("HOOKED = 'yes'\n")
-    check = ("import os, json; print(json.dumps([os.getcwd(), PRELOADED, HOOKED, 'LEAK' in globals()]))\n"
-             "LEAK = 1\nopen('mine.txt', 'w').write(os.getcwd())")
+    check = ("import os, json\nprint(json.dumps([os.getcwd(), PRELOADED, HOOKED, 'LEAK' in globals(),\n"
+             "                  os.environ['EVOLVE_EVIDENCE_DIR']]))\n"
+             "LEAK = 1\nopen('mine.txt', 'w').write(os.getcwd())\n"
+             "open(os.path.join(os.environ['EVOLVE_EVIDENCE_DIR'], 'trace.jsonl'), 'w').write('{}')")
     with KernelPool(size=1, preload_code="import json\nPRELOADED = json.dumps(7)", limits=SHORT,
                     startup_files=[hook], root=tmp_path / "pool") as pool:
         first = pool.execute(notebook(check))
-        second = pool.execute(notebook(check), workdir=tmp_path / "moved")
+        second = pool.execute(notebook(check), workdir=tmp_path / "moved", evidence_dir=tmp_path / "moved-evidence")
         failing = pool.execute(notebook("import os; os._exit(1)"))
     assert first.executed and second.executed, (first.error, second.error)
     assert first.notebook.cells[0].execution_count == 1
     for record in (first, second):
-        cwd, preloaded, hooked, leaked = json.loads(stdout(record, 0))
+        cwd, preloaded, hooked, leaked, evidence = json.loads(stdout(record, 0))
         assert (preloaded, hooked, leaked) == ("7", "yes", False)  # a fresh kernel each time
-        assert (record.workdir / "mine.txt").exists()
-    assert Path(json.loads(stdout(first, 0))[0]) == first.workdir
+        assert (record.workdir / "mine.txt").exists() and (record.evidence_dir / "trace.jsonl").exists()
+    cwd, *_, evidence = json.loads(stdout(first, 0))
+    assert (Path(cwd), Path(evidence)) == (first.workdir, first.evidence_dir)
+    assert first.workdir.parent == first.evidence_dir.parent  # an execution folder: work/ and evidence/
     assert second.workdir == (tmp_path / "moved").resolve() and first.workdir != second.workdir
-    assert failing.error.startswith("kernel died")
-    # Idle kernels and their unused folders are gone; executed folders stay.
+    assert second.evidence_dir == (tmp_path / "moved-evidence").resolve()
+    assert failing.error.startswith("kernel died") and failing.infrastructure_error is None
+    # Idle kernels and their unused folders are gone; executed folders stay (the moved one is gone).
     assert sorted(p.name for p in (tmp_path / "pool").iterdir()) == sorted(
-        p.name for p in (first.workdir, failing.workdir))
+        p.workdir.parent.name for p in (first, failing))
     assert list(private_tmp.iterdir()) == [] and live_children() == []
 
 
@@ -379,6 +387,7 @@ def test_pool_reports_a_broken_preload(tmp_path):
     with KernelPool(size=1, preload_code="import no_such_module_here", limits=SHORT, root=tmp_path / "pool") as pool:
         record = pool.execute(notebook("x = 1"))
     assert not record.executed and record.error.startswith("startup: preload: ModuleNotFoundError")
+    assert record.infrastructure_error == record.error  # missing data, not the notebook's fault
 
 
 # -- the isolation report --------------------------------------------------------------------------------
@@ -387,8 +396,8 @@ def test_detect_isolation_is_cached_and_honest():
     assert detect_isolation() == AVAILABLE and detect_isolation() is not AVAILABLE  # a copy, same answer
     assert set(ALWAYS) <= set(AVAILABLE)
     if shutil.which("bwrap") is None:
-        assert "bwrap-readonly-root" not in AVAILABLE and "pid-namespace" not in AVAILABLE
-    if "bwrap-readonly-root" in AVAILABLE:
+        assert "mount-allowlist" not in AVAILABLE and "pid-namespace" not in AVAILABLE
+    if "mount-allowlist" in AVAILABLE:
         assert {"net-namespace", "private-tmp", "pid-namespace"} <= set(AVAILABLE)
 
 
@@ -425,12 +434,11 @@ def test_a_checkout_under_tmp_stays_visible_through_the_private_tmp(tmp_path, mo
     """CI clones the project (and its venv) under /tmp; the private /tmp must not hide the interpreter."""
     from evolve.sandbox import isolation
 
-    venv = tmp_path / "project" / ".venv"
+    venv = (tmp_path / "project" / ".venv").resolve()
     (venv / "lib").mkdir(parents=True)
-    monkeypatch.setattr(isolation, "_needed_paths", lambda: {str(venv), str(venv / "lib"), "/usr/bin"})
-    cmd = isolation.wrap_command(["python"], ["bwrap-readonly-root"], workdir=tmp_path / "w",
-                                 private_dir=tmp_path / "p", readonly=[], tmp_dir=tmp_path / "t", memory_mb=512)
+    monkeypatch.setattr(isolation, "python_binds", lambda: [(venv, venv)])
+    cmd = isolation.wrap_command(["python"], ["mount-allowlist"], workdir=tmp_path / "w",
+                                 tmp_dir=tmp_path / "t", memory_mb=512)
     tmp_bind = cmd.index("/tmp")
-    ro = [i for i, arg in enumerate(cmd) if arg == "--ro-bind" and cmd[i + 1] == str(venv.resolve())]
+    ro = [i for i, arg in enumerate(cmd) if arg == "--ro-bind" and cmd[i + 1] == str(venv)]
     assert ro and ro[0] > tmp_bind  # bound back after /tmp is replaced
-    assert str((venv / "lib").resolve()) not in cmd  # only the outermost path

@@ -136,3 +136,29 @@ def test_disclosure_lets_the_model_choose_skills(tmp_path, goal):
     assert result.injected == ["counting"] and result.turns[0].outcome == "disclosure"
     assert "- plotting: Use when plotting." in handler.calls[0][0]["content"]
     assert result.score == 1.0
+
+
+def test_an_evaluation_that_fails_on_our_side_makes_the_trial_missing_not_zero(tmp_path, goal):
+    ctx, _ = context(tmp_path, [GOOD])
+    hook = tmp_path / "broken_hook.py"
+    hook.write_text("raise RuntimeError('the hook is broken')\n")
+    real = ctx.plugin
+
+    class BrokenHook:
+        def __getattr__(self, name):
+            return (lambda: [hook]) if name == "startup_files" else getattr(real, name)
+
+    ctx.plugin = BrokenHook()
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.status == "missing" and result.score is None and "the hook is broken" in result.missing_reason
+    assert list(tmp_path.glob("cache/*.json")) == []
+
+
+def test_each_turn_reports_the_replay_and_keeps_its_notebook_beside_its_work_folder(tmp_path, goal):
+    ctx, _ = context(tmp_path, [GOOD])
+    said = []
+    ctx.progress = said.append
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert any("score 1.00; replay not-declared" in line for line in said)
+    turn = tmp_path / "trials" / result.key[:16] / "turn-1"
+    assert sorted(p.name for p in turn.iterdir()) == ["evidence", "notebook.ipynb", "work"]

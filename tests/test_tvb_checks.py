@@ -1,6 +1,8 @@
-"""Trace check helpers (evaluators/tvb/checks.py) on hand-made traces shaped like trace_hook.py's records."""
+"""Trace check helpers (evaluators/tvb/checks.py), and goal checks that read run lengths, on hand-made traces
+shaped like trace_hook.py's v2 records."""
 import copy
 import importlib
+import importlib.util
 import sys
 import types
 from pathlib import Path
@@ -23,10 +25,11 @@ def plugin_module(name):
 
 checks = plugin_module("checks")
 
+MU = [0.1] * 75 + [0.3]
 RUN = {
-    "event": "run", "sim": "ab12cd34", "form": "run",
-    "model": {"class": "JansenRit", "params": {"A": 3.5, "mu": {"shape": [76, 1], "values": [0.1] * 10,
-                                                               "truncated": True, "min": 0.1, "max": 0.3}},
+    "v": 2, "event": "run", "sim": "ab12cd34", "pid": 7, "seq": 2, "time": 0.0, "form": "run",
+    "model": {"class": "JansenRit", "params": {"A": 3.5, "mu": {"shape": [76, 1], "values": MU, "sha256": "0" * 64,
+                                                               "min": 0.1, "max": 0.3}},
               "defaults": {"B": 22.0, "a": 0.1}, "state_variables": ["y0", "y1", "y2", "y3", "y4", "y5"],
               "variables_of_interest": ["y0", "y1", "y2", "y3"], "number_of_modes": 1},
     "connectivity": {"number_of_regions": 76, "speed": 3.0},
@@ -36,9 +39,10 @@ RUN = {
                  {"class": "Bold", "period": 2000.0, "variables_of_interest": [], "voi_names": ["y0"]}],
     "stimulus": {"class": "StimuliRegion", "temporal": {"class": "PulseTrain", "parameters": {"onset": 500.0}},
                  "regions": [35, 36], "region_weights": [1.0, 0.5], "labels": ["rV1", "rV2"]},
-    "simulation_length": 2000.0, "start_ms": 0.0, "wall_s": 4.2,
-    "outputs": [{"shape": [2000, 4, 76, 1], "nan": False}, {"shape": [1, 4, 76, 1], "nan": False}],
-    "nan": False, "error": None,
+    "simulation_length": 2000.0, "n_steps": 20000, "start_ms": 0.0, "steps": 20000, "wall_s": 4.2, "complete": True,
+    "outputs": [{"samples": 2000, "shape": [4, 76, 1], "period": 1.0, "nan": False},
+                {"samples": 1, "shape": [4, 76, 1], "period": 2000.0, "nan": False}],
+    "nan": False, "simulated_ms": 2000.0, "error": None,
 }
 
 
@@ -54,8 +58,8 @@ def ctx(*records):
 
 
 FAILED = run(error={"type": "TypeError", "message": "unsupported operand type(s) for *: 'float' and 'NoneType'"},
-             outputs=None, nan=None)
-CONFIGURE = {"event": "configure", "model": RUN["model"], "error": None}
+             outputs=None, nan=None, simulated_ms=None, complete=False)
+CONFIGURE = {"v": 2, "event": "configure", "model": RUN["model"], "error": None}
 ALL = [
     lambda c: checks.used_model("x", c, "JansenRit"),
     lambda c: checks.simulated_at_least("x", c, 1000.0),
@@ -90,14 +94,31 @@ def test_used_model():
     assert checks.used_model("m", ctx(run(model={"class": "Epileptor"}), RUN), "JansenRit").passed
 
 
-def test_simulated_at_least():
+def length(ms, requested=None, **changes):
+    """A run that asked for `requested` (default: ms) and produced `ms` of output."""
+    return run(simulation_length=ms if requested is None else requested, simulated_ms=ms, **changes)
+
+
+def test_simulated_at_least_counts_what_runs_produced():
     assert checks.simulated_at_least("l", ctx(RUN), 2000.0).passed
-    assert checks.simulated_at_least("l", ctx(run(simulation_length=1999.999)), 2000.0).passed  # hook rounding
-    short = checks.simulated_at_least("l", ctx(run(simulation_length=500.0), run(simulation_length=1000.0)), 2000.0)
+    assert checks.simulated_at_least("l", ctx(length(2000.0 - 1e-9)), 2000.0).passed   # samples x period arithmetic
+    short = checks.simulated_at_least("l", ctx(length(500.0), length(1000.0)), 2000.0)
     assert not short.passed
-    assert "at least 2000 ms" in short.message and "longest run was 1000 ms" in short.message
+    assert short.message == ("expected one run of at least 2000 ms; the longest run simulated 1000 ms "
+                             "(set it with sim.run(simulation_length=2000))")
     # a longer run that raised does not count
-    assert not checks.simulated_at_least("l", ctx(run(simulation_length=500.0), FAILED), 1000.0).passed
+    assert not checks.simulated_at_least("l", ctx(length(500.0), FAILED), 1000.0).passed
+
+
+def test_a_generator_stopped_after_one_step_does_not_simulate_the_requested_length():
+    broken = length(1.0, requested=2000.0, form="generator", complete=False, steps=10,
+                    outputs=[{"samples": 1, "shape": [4, 76, 1], "period": 1.0, "nan": False}])
+    result = checks.simulated_at_least("l", ctx(broken), 2000.0)
+    assert not result.passed
+    assert result.message == ("expected one run of at least 2000 ms; a run asked for 2000 ms but simulated only "
+                              "1 ms (the generator was stopped early); only the samples a run produces count")
+    no_samples = checks.simulated_at_least("l", ctx(run(simulated_ms=None)), 2000.0)
+    assert not no_samples.passed and "simulated only 0 ms (its monitors produced fewer samples)" in no_samples.message
 
 
 def test_monitor_present():
@@ -140,6 +161,9 @@ def test_parameter_value():
     assert checks.parameter_value("p", ctx(RUN), "JansenRit", "mu", 0.05, 0.35).passed  # region-wise array
     partly = checks.parameter_value("p", ctx(RUN), "JansenRit", "mu", 0.05, 0.2)
     assert not partly.passed and "mu=[76x1: 0.1..0.3]" in partly.message
+    nan_param = run(model={**RUN["model"], "params": {"A": {"shape": [76], "values": ["nan"] * 76, "min": "nan",
+                                                              "max": "nan"}}})
+    assert not checks.parameter_value("p", ctx(nan_param), "JansenRit", "A", 0.0, 10.0).passed
     out = checks.parameter_value("p", ctx(RUN), "JansenRit", "A", 4.0, 5.0)
     assert not out.passed and out.message.startswith("expected JansenRit.A in [4, 5]; the runs used A=3.5")
     default = checks.parameter_value("p", ctx(RUN), "JansenRit", "a", 0.2, 0.3)
@@ -150,3 +174,38 @@ def test_parameter_value():
     assert not other.passed and "runs of JansenRit" in other.message
     sweep = ctx(run(), run(model={**RUN["model"], "params": {"A": 4.5}}))
     assert checks.parameter_value("p", sweep, "JansenRit", "A", 4.0, 5.0).passed
+
+
+# ----------------------------------------------------------------------------- goal checks that read run lengths
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def goal_check(slug):
+    """A goal's check.py, loaded by path as evolve.goal_checks does."""
+    spec = importlib.util.spec_from_file_location(f"goal_check_under_test_{slug.replace('-', '_')}",
+                                                  ROOT / "goals" / slug / "check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _g2d(ms, requested, a=0.1, seed=42, **changes):
+    return length(ms, requested=requested, model={"class": "Generic2dOscillator", "params": {}, "defaults": {}},
+                  integrator={"class": "HeunStochastic", "dt": 0.1, "stochastic": True},
+                  noise={"class": "Additive", "nsig": 1e-3, "ntau": 0.0, "noise_seed": seed},
+                  coupling={"class": "Linear", "params": {"a": a}},
+                  connectivity={"number_of_regions": 76, "speed": 4.0}, **changes)
+
+
+@pytest.mark.parametrize("slug, function, ms, count", [
+    ("tumour-virtual-resection", "_runs", 3000.0, 2),
+    ("stroke-lesion", "_trace", 4000.0, 2),
+    ("lesion-effect", "two_networks_simulated", 2000.0, 2),
+    ("noise-reliability", "runs_long_enough", 10000.0, 3),
+])
+def test_goal_checks_count_simulated_not_requested_time(slug, function, ms, count):
+    check = getattr(goal_check(slug), function)
+    honest = [_g2d(ms, ms, seed=i) for i in range(count)]
+    assert check(ctx(*honest)).passed
+    stopped = [_g2d(1.0, ms, seed=i, form="generator", complete=False) for i in range(count)]
+    assert not check(ctx(*stopped)).passed

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evolve.plugin import Pitfall
+from evolve.replay_report import ReplayReport
 
 from . import pitfalls as _pitfalls
 from . import trace as _trace
@@ -26,8 +27,27 @@ class TvbPlugin:
     def preload_code(self) -> str:
         return "import tvb.simulator.lab\n"
 
-    def read_trace(self, workdir: Path) -> list[dict[str, Any]]:
-        return _trace.read_trace(workdir)
+    def read_trace(self, evidence_dir: Path) -> list[dict[str, Any]]:
+        return _trace.read_trace(evidence_dir)
+
+    def did_work(self, trace: list[dict[str, Any]]) -> bool:
+        """Some completed run produced monitor samples (v1-style records without outputs: it did not raise)."""
+        if hasattr(_trace, "did_work"):
+            return _trace.did_work(trace)
+        for record in _trace.completed_runs(trace):
+            outputs = record.get("outputs")
+            if not isinstance(outputs, list) and "v" not in record:
+                return True
+            if isinstance(outputs, list) and any(isinstance(o, dict) and isinstance(o.get("samples"), int)
+                                                 and o["samples"] > 0 for o in outputs):
+                return True
+        return False
+
+    def replay(self, evidence_dir: Path, goal_dir: Path, timeout_s: float, memory_mb: int) -> ReplayReport:
+        """Trusted re-run of the traced simulations in a subprocess (see evaluators/tvb/replay.py)."""
+        from . import replay as _replay
+
+        return _replay.run_replay(evidence_dir, goal_dir, timeout_s, memory_mb)
 
     def summarize_trace(self, trace: list[dict[str, Any]]) -> str:
         return _trace.summarize(trace)

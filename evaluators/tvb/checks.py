@@ -1,10 +1,14 @@
-"""Reusable goal checks on the simulation trace (`ctx.trace`, the records `trace_hook.py` wrote).
+"""Reusable goal checks on the simulation trace (`ctx.trace`, the v2 records `trace_hook.py` wrote).
 
-Each helper returns one `evolve.checks.CheckResult(name, passed, message)`. Messages state what was
-expected and what the trace shows, since a small model reads them to fix its notebook.
+Each helper returns one `evolve.checks.CheckResult(name, passed, message)`. Messages state what the goal asks
+and what the trace shows the notebook did, since a small model reads them to fix its notebook; they never
+quote accepted ranges of results.
 Only runs that returned count as evidence (a run that raised simulated nothing); with no such run every
 check fails with a message starting "no simulation ran".
-Trace numbers are rounded to 6 significant digits by the hook, so comparisons allow a 1e-6 relative slack.
+Simulated time is what a run produced (`simulated_ms`: monitor samples times their period), never the length
+it asked for: a generator stopped after one step simulated one step.
+Trace numbers have full precision; comparisons allow a 1e-6 relative slack for float arithmetic
+(e.g. samples x period).
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Any, Iterable
 
 from evolve.checks import CheckContext, CheckResult
 
-from .trace import completed_runs, fmt, runs
+from .trace import completed_runs, error_text, fmt, requested_ms, runs, simulated_ms
 
 _EPS = 1e-6
 
@@ -31,13 +35,17 @@ def _no_run(name: str, ctx: CheckContext) -> CheckResult | None:
         return None
     failed = [r for r in runs(ctx.trace) if r.get("error")]
     if failed:
-        err = failed[-1]["error"]
-        return CheckResult(name, False, f"no simulation ran to completion: sim.run() raised {err.get('type')}: "
-                                        f"{str(err.get('message', ''))[:200]}")
+        return CheckResult(name, False, f"no simulation ran to completion: sim.run() raised "
+                                        f"{error_text(failed[-1]['error'])}")
     configured = any(r.get("event") == "configure" for r in ctx.trace)
     return CheckResult(name, False, "no simulation ran" + (
         " (a Simulator was configured but sim.run() was never called)" if configured else
         " (no TVB Simulator.run() was recorded)"))
+
+
+def _section(record: dict, key: str) -> dict:
+    value = record.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _model_class(run: dict) -> str:
@@ -65,17 +73,24 @@ def used_model(name: str, ctx: CheckContext, model_class: str) -> CheckResult:
 
 
 def simulated_at_least(name: str, ctx: CheckContext, ms: float) -> CheckResult:
-    """Passes when some completed run simulated at least `ms` milliseconds in one call."""
+    """Passes when some completed run produced at least `ms` milliseconds of output in one call."""
     if (fail := _no_run(name, ctx)):
         return fail
-    lengths = [r["simulation_length"] for r in completed_runs(ctx.trace)
-               if isinstance(r.get("simulation_length"), (int, float))]
-    longest = max(lengths, default=None)
-    if longest is not None and _le(ms, longest):
-        return CheckResult(name, True, f"a run simulated {fmt(longest)} ms (at least {fmt(ms)} ms required)")
-    shown = "unknown" if longest is None else f"{fmt(longest)} ms"
-    return CheckResult(name, False, f"expected one run of at least {fmt(ms)} ms; the longest run was {shown} "
-                                    f"(set it with sim.run(simulation_length={fmt(ms)}))")
+    done = completed_runs(ctx.trace)
+    longest = max(done, key=simulated_ms)
+    produced = simulated_ms(longest)
+    if _le(ms, produced):
+        return CheckResult(name, True, f"a run simulated {fmt(produced)} ms (at least {fmt(ms)} ms required)")
+    asked = [r for r in done if (requested_ms(r) or 0.0) >= ms * (1 - _EPS)]
+    if asked:   # the length was asked for, but the samples were not produced
+        r = asked[0]
+        why = ("the generator was stopped early" if r.get("complete") is False
+               else "its monitors produced fewer samples")
+        return CheckResult(name, False, f"expected one run of at least {fmt(ms)} ms; a run asked for "
+                                        f"{fmt(requested_ms(r))} ms but simulated only {fmt(simulated_ms(r))} ms "
+                                        f"({why}); only the samples a run produces count")
+    return CheckResult(name, False, f"expected one run of at least {fmt(ms)} ms; the longest run simulated "
+                                    f"{fmt(produced)} ms (set it with sim.run(simulation_length={fmt(ms)}))")
 
 
 def monitor_present(name: str, ctx: CheckContext, monitor_class: str, period: float | None = None) -> CheckResult:
@@ -84,7 +99,7 @@ def monitor_present(name: str, ctx: CheckContext, monitor_class: str, period: fl
         return fail
     seen = []
     for r in completed_runs(ctx.trace):
-        for m in r.get("monitors") or []:
+        for m in r["monitors"] if isinstance(r.get("monitors"), list) else []:
             if not isinstance(m, dict):
                 continue
             seen.append(f"{m.get('class')}(period={fmt(m.get('period'))})")
@@ -106,7 +121,7 @@ def stimulated_regions(name: str, ctx: CheckContext, labels: str | Iterable[str]
         stim = r.get("stimulus")
         if not isinstance(stim, dict):
             continue
-        got = [str(x) for x in stim.get("labels") or []]
+        got = [str(x) for x in stim["labels"]] if isinstance(stim.get("labels"), list) else []
         seen.append(", ".join(got) if got else f"{stim.get('class')} (no region weights recorded)")
         if all(label in got for label in wanted):
             return CheckResult(name, True, f"the stimulus reached {', '.join(wanted)}")
@@ -127,7 +142,7 @@ def no_nan(name: str, ctx: CheckContext) -> CheckResult:
     if not bad:
         return CheckResult(name, True, f"all {len(done)} run(s) produced finite output")
     first = done[bad[0] - 1]
-    dt = (first.get("integrator") or {}).get("dt")
+    dt = _section(first, "integrator").get("dt")
     return CheckResult(name, False, f"{len(bad)} of {len(done)} run(s) produced NaN/inf (first: a {_model_class(first)} "
                                     f"run with dt={fmt(dt)} ms); the simulation diverged: use a smaller dt, smaller "
                                     f"initial conditions or coupling, or normalised weights")
@@ -139,7 +154,7 @@ def integrator_dt(name: str, ctx: CheckContext, max_dt: float | None = None, min
         return fail
     bounds = " and ".join(s for s in (f"≥ {fmt(min_dt)} ms" if min_dt is not None else "",
                                        f"≤ {fmt(max_dt)} ms" if max_dt is not None else "") if s) or "any"
-    dts = [(r.get("integrator") or {}).get("dt") for r in completed_runs(ctx.trace)]
+    dts = [_section(r, "integrator").get("dt") for r in completed_runs(ctx.trace)]
     for dt in dts:
         if not isinstance(dt, (int, float)) or (max_dt is not None and not _le(dt, max_dt)) or (
                 min_dt is not None and not _le(min_dt, dt)):
@@ -171,7 +186,7 @@ def parameter_value(name: str, ctx: CheckContext, model_class: str, param: str, 
     seen = []
     for r in done:
         model = r["model"]
-        params, defaults = model.get("params") or {}, model.get("defaults") or {}
+        params, defaults = _section(model, "params"), _section(model, "defaults")
         if param in params:
             value, note = params[param], ""
         elif param in defaults:

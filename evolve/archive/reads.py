@@ -39,6 +39,19 @@ class Reads:
     def runs(self) -> list[dict[str, Any]]:
         return self.rows("SELECT run_id, started_at, seed_library, note FROM runs ORDER BY started_at, run_id")
 
+    def integrity_totals(self, run_id: str) -> dict[str, Any]:
+        """How a run's scored trials fared with the integrity machinery: `flagged` (caught forging), `by_replay`
+        (replay status -> trials; NULL status as 'not-run'), and `isolation` (each distinct feature set -> trials)."""
+        flagged = self.rows("SELECT count(*) AS n FROM evaluations WHERE run_id = ? AND integrity IS NOT NULL",
+                            [run_id])[0]["n"]
+        by_replay = {r["status"]: r["n"] for r in self.rows(
+            "SELECT coalesce(replay_status, 'not-run') AS status, count(*) AS n FROM evaluations WHERE run_id = ? "
+            "GROUP BY ALL ORDER BY 1", [run_id])}
+        isolation = {tuple(r["features"] or ()): r["n"] for r in self.rows(
+            "SELECT isolation AS features, count(*) AS n FROM evaluations WHERE run_id = ? GROUP BY ALL ORDER BY 2 DESC",
+            [run_id])}
+        return {"flagged": flagged, "by_replay": by_replay, "isolation": isolation}
+
     def latest_run(self) -> str | None:
         found = self.rows("SELECT latest_run() AS run_id")
         return found[0]["run_id"] if found else None

@@ -45,6 +45,35 @@ def publish(con: duckdb.DuckDBPyConnection, database: Path) -> Path:
     return target
 
 
+def sweep_temporaries(database: Path) -> list[Path]:
+    """Remove snapshot copies left half-written by writers that died mid-publish (killed between the copy and
+    the rename): `.<stem>.snapshot.tmp-<pid><suffix>` whose pid is not a live process. The caller holds the
+    archive's write lock, so no live writer of this archive is publishing. Returns what was removed."""
+    target = snapshot_path(database)
+    prefix, removed = f".{target.stem}.tmp-", []
+    for path in target.parent.glob(f"{prefix}*{target.suffix}"):
+        pid = path.name[len(prefix):-len(target.suffix) or None]
+        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+            continue
+        try:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _copy_in_child(source: Path, target: Path) -> None:
     cp = shutil.which("cp")
     command = [cp, "--", str(source), str(target)] if cp else \

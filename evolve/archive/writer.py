@@ -77,6 +77,7 @@ class Archive(Reads):
             raise
         archive = cls(path, con, snapshot_interval_s, snapshots, migrated_from)
         HELD.add(path.resolve())
+        snapshot.sweep_temporaries(path)  # copies of writers killed mid-publish (we hold the lock now)
         archive._publish(force=True)
         return archive
 

@@ -22,7 +22,9 @@ def add_parser(subparsers):
     parser.add_argument("notebook", type=Path, help="the notebook to score (.ipynb or py:percent .py)")
     parser.add_argument("--goal", required=True, help="goal slug (a folder under [paths] goals) or a goal folder")
     parser.add_argument("--json", type=Path, dest="json_out", help="also write the full breakdown as JSON here")
-    parser.add_argument("--workdir", type=Path, help="execution folder (default: a new one under [evaluation] workdir)")
+    parser.add_argument("--workdir", type=Path, help="execution folder, new or empty: the notebook runs in its work/, "
+                        "its evidence goes to evidence/, the executed notebook to notebook.ipynb (default: a new "
+                        "one under [evaluation] workdir)")
     parser.add_argument("--judge", metavar="MODEL", help="also ask this LLM judge for a rubric score "
                         "(default: [judge] model when [judge] enabled)")
     parser.add_argument("--student-model", default=None, help="the model that wrote the notebook, so the judge "
@@ -43,7 +45,12 @@ def run_judge(evaluation, notebook, goal, plugin, args, config):
         return None
     evidence = dict(request=goal.request, code=nb_io.code_text(notebook), executed=evaluation.executed,
                     error=evaluation.error, results=_json.dumps(evaluation.results),
-                    checks=evaluation.checks, trace_summary=plugin.summarize_trace(evaluation.trace))
+                    checks=evaluation.checks)
+    try:
+        trace_summary = plugin.summarize_trace(evaluation.trace)
+    except Exception as error:  # the plugin's fault, not a reason to lose the evaluation
+        trace_summary = f"(no summary: {type(error).__name__})"
+    evidence["trace_summary"] = trace_summary
     try:
         return judge(model=model, student_model=args.student_model or config.models["student"].model,
                      template=Path(config.judge.template), evidence=evidence, complete=litellm.completion,
@@ -75,13 +82,28 @@ def run(args, config) -> int:
     except PluginError as error:
         print(f"evolve eval: {error}", file=sys.stderr)
         return 1
-    workdir = args.workdir or Path(config.evaluation.workdir) / f"eval-{goal.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
-    print(f"executing {args.notebook} for goal {goal.slug} in {workdir} …", file=sys.stderr)
-    evaluation = evaluate(notebook, goal, plugin, config.evaluation, config.score, workdir)
+    folder = args.workdir or Path(config.evaluation.workdir) / f"eval-{goal.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
+    print(f"executing {args.notebook} for goal {goal.slug} in {folder} …", file=sys.stderr)
+    try:
+        evaluation = evaluate(notebook, goal, plugin, config.evaluation, config.score, folder)
+    except FileExistsError as error:
+        print(f"evolve eval: {error} (pass a new --workdir)", file=sys.stderr)
+        return 1
+    except Exception as error:  # evaluate handles what the notebook does; this is ours
+        print(f"evolve eval: could not evaluate: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     rows = [("executed", "yes" if evaluation.executed else "no", evaluation.error.splitlines()[0]
              if evaluation.error else "")]
+    if evaluation.executed and not evaluation.executed_credit:
+        rows.append(("executed credit", "none", "no evidence of work (nothing was done)"))
     rows += [(f"check {c.name}", "pass" if c.passed else "FAIL", c.message) for c in evaluation.checks]
     rows += [(f"pitfall {p.code}", f"line {p.line}" if p.line else "", p.message) for p in evaluation.pitfalls]
+    if evaluation.replay is not None:
+        rows.append(("replay", evaluation.replay.status, evaluation.replay.reason))
+    elif evaluation.status == "scored":
+        rows.append(("replay", "not run", "no check passed or the notebook did not run"))
+    if evaluation.integrity:
+        rows.append(("integrity", "FORGED", evaluation.integrity))
     rows += [("wall time", f"{evaluation.wall_s:.1f} s", ""), ("isolation", "", ", ".join(evaluation.isolation))]
     score = "not scored (infrastructure error)" if evaluation.score is None else f"{evaluation.score:.3f}"
     rows.append(("score", score, ""))
@@ -96,7 +118,7 @@ def run(args, config) -> int:
         if verdict is not None:
             data["judge"] = {"status": verdict.status, "scores": verdict.scores, "mean": verdict.mean,
                              "rationale": verdict.rationale, "reason": verdict.reason, "model": verdict.model}
-        args.json_out.write_text(json.dumps(data, indent=2))
+        args.json_out.write_text(json.dumps(data, indent=2, default=str))
     if evaluation.status != "scored":
         print(f"evolve eval: {evaluation.error}", file=sys.stderr)
         return 1

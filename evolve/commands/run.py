@@ -100,7 +100,7 @@ def run(args, config) -> int:
             archive.event(run_id, "resumed", {})
         else:
             run_id = archive.start_run(config, seed=library, note="evolve run")
-        print(f"run {run_id} in {archive.path} (query it live with: evolve sql --query best)", file=sys.stderr)
+        print(f"run {run_id} in {archive.path} (query it live with: evolve sql --query best_set)", file=sys.stderr)
         session = open_session(config)
         progress = Progress(settings.generations)
         stopper = Stopper(settings.max_trials, settings.max_wall_s, settings.max_cost_usd, settings.patience,

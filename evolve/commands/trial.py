@@ -68,6 +68,10 @@ def run(args, config) -> int:
             ("skills injected", ", ".join(result.injected) or "none"),
             ("skills used", ", ".join(result.used) or "none")]
     rows += [(f"check {c['name']}", ("pass " if c["passed"] else "FAIL ") + c["message"]) for c in result.checks]
+    if result.status == "scored":
+        rows += [("replay", result.replay_status or "not run (no check passed)"),
+                 ("integrity", f"FLAGGED: {result.integrity}" if result.integrity else "ok"),
+                 ("isolation", ", ".join(result.isolation) or "none recorded")]
     if result.missing_reason:
         rows.append(("missing because", result.missing_reason))
     print(format_table(("item", "value"), rows))

@@ -21,6 +21,16 @@ class Report:
     folder: Path
 
 
+def integrity_line(totals: dict) -> str:
+    """One line: trials caught forging (`evolve sql --query integrity_flags` lists them), how the trusted replay
+    concluded, and which isolation held (more than one set means the sandbox changed during the run)."""
+    replay = ", ".join(f"{n} {status}" for status, n in totals["by_replay"].items()) or "none"
+    isolation = "; ".join(f"{n} with {', '.join(features) or 'none recorded'}"
+                          for features, n in totals["isolation"].items()) or "none recorded"
+    return (f"  integrity: {totals['flagged']} trial(s) caught forging (evolve sql --query integrity_flags); "
+            f"replay: {replay}; isolation: {isolation}")
+
+
 def write_report(engine, folder: Path) -> Report:
     folder.mkdir(parents=True, exist_ok=True)
     state, archive, run_id = engine.state, engine.archive, engine.run_id
@@ -41,6 +51,7 @@ def write_report(engine, folder: Path) -> Report:
              f"{edges['accepted']} accepted"]
     lines += [f"  {c['role']}: {c['calls']} calls, {c['prompt']} prompt + {c['completion']} generated tokens, "
               f"{c['latency']:.0f} s, ${c['cost']:.2f}" for c in costs]
+    lines.append(integrity_line(archive.integrity_totals(run_id)))
     lines += ["", summary.table(summary.rows(engine.board, best, engine.seed_id)), ""]
     fame = best_set([Candidate(m, engine.board.mean(m, "val")[0], engine.library(m).nbytes)
                      for m in state.population], 3)

@@ -6,6 +6,9 @@ Contract of `kernel_environment`:
   dir, so nothing the notebook runs writes to the caller's `$HOME` or shared caches;
 - `extra_env` is applied last (the caller's explicit choice), but a name or value that looks like a
   credential (`looks_secret`) is dropped from *every* source, even when allowlisted by mistake.
+The kernel then adds its own: `PYTHONPATH` (the read-only dir whose sitecustomize runs the startup files,
+before any caller's entries), `EVOLVE_EVIDENCE_DIR` (when there is an evidence dir) and `JPY_PARENT_PID`.
+Under a private /tmp, `TMPDIR` is `/tmp`.
 """
 from __future__ import annotations
 

@@ -2,14 +2,24 @@
 
 Contract:
 - `SandboxKernel(workdir, ...)` lays out a private dir (connection file, ZMQ ipc sockets, tool state, a
-  private /tmp, read-only copies of the startup files, the kernel's stderr log); `start()` launches
+  private /tmp, read-only copies of the startup files and a `sitecustomize.py` that runs them, the
+  sandbox's passwd/group, the kernel's stderr log, an owner marker for `housekeeping`); `start()` launches
   `sys.executable -m ipykernel_launcher` in `workdir`, in its own session, wrapped in the sandbox that
-  `isolation.wrap_command` builds;
+  `isolation.wrap_command` builds. Under the mount allowlist the kernel sees of the private dir only the
+  ipc and state dirs (read-write), the connection file and the startup files (read-only);
+- `evidence_dir` (optional, new or empty) is bound read-write and named in `$EVOLVE_EVIDENCE_DIR`; it
+  survives `close()`, like `workdir`;
+- startup files run in every Python process of the sandbox: a read-only dir on PYTHONPATH holds a
+  `sitecustomize.py` that executes each (fresh namespace, errors swallowed) at interpreter start-up, so
+  multiprocessing spawn/forkserver workers and `subprocess` Pythons get them too. They must be idempotent;
 - `prepare()` waits until the kernel answers, then runs the output limit, the startup files and the preload
   code as hidden steps (no execution count, no outputs) in the user namespace, so the names they define
   are visible to the notebook;
+- with `unprivileged-user` as root the kernel runs as a uid of its own (`isolation.sandbox_uid()`): the dirs
+  it writes are chowned to it before the start, and `workdir` and `evidence_dir` back to the caller after
+  the kill;
 - `kill()` kills the whole process tree and `close()` also removes the private dir; both are idempotent
-  and safe from any thread. Only `workdir` (with whatever the notebook wrote) survives.
+  and safe from any thread. Only `workdir` and `evidence_dir` (with whatever the notebook wrote) survive.
 
 Why ipc and not tcp: the kernel lives in its own network namespace, where the caller's loopback does not
 exist; unix sockets in a folder both sides see work across namespaces.
@@ -36,10 +46,12 @@ from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 from jupyter_client.utils import ensure_async, run_sync
 
+from . import housekeeping
 from .environ import DEFAULT_ENV_ALLOW, kernel_environment
-from .isolation import applicable, wrap_command
+from .isolation import applicable, sandbox_uid, wrap_command, write_identity_files
 from .record import format_error, tail
 
+MALFORMED = "__evolve_malformed__"  # content key marking a message whose JSON could not be decoded
 READY_TIMEOUT_S = 60.0  # kernel start-up until it answers kernel_info
 HIDDEN_STEP_TIMEOUT_S = 300.0  # each startup file / the preload (trusted code; importing TVB takes ~5 s)
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes; ZMQ appends "-N"
@@ -111,29 +123,35 @@ class SandboxKernel:
         features: Sequence[str],
         memory_mb: int,
         output_mb: int = 64,
+        disk_mb: int = 2048,
+        max_tasks: int = 256,
         startup_files: Sequence[Path] = (),
+        evidence_dir: Path | None = None,
         env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
         extra_env: Mapping[str, str] | None = None,
     ) -> None:
-        self.workdir = Path(workdir).resolve()
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        if any(self.workdir.iterdir()):
-            raise FileExistsError(f"sandbox workdir must be a fresh (empty) folder: {self.workdir}")
+        self.workdir = _fresh(workdir, "workdir")
+        self.evidence_dir = None if evidence_dir is None else _fresh(evidence_dir, "evidence dir")
         self.features = applicable(list(features))
         self.output_bytes = output_mb << 20
+        # A uid of its own: only as root (otherwise the caller's uid, already unprivileged, is used).
+        self.uid = sandbox_uid() if "unprivileged-user" in self.features and os.geteuid() == 0 else None
         self.private = Path(tempfile.mkdtemp(prefix="evolve-kernel-")).resolve()
         self._lock = threading.Lock()
         self._killed = False
+        self._closed = False
         self.process: subprocess.Popen | None = None
         try:
-            self._layout(startup_files, memory_mb, env_allow, extra_env)
+            housekeeping.write_marker(self.private)
+            self._layout(startup_files, memory_mb, disk_mb, max_tasks, env_allow, extra_env)
         except BaseException:
             shutil.rmtree(self.private, ignore_errors=True)
             raise
 
-    def _layout(self, startup_files, memory_mb, env_allow, extra_env) -> None:
-        ipc, tmp, startup = (self.private / name for name in ("ipc", "tmp", "startup"))
-        for folder in (ipc, tmp, startup):
+    def _layout(self, startup_files, memory_mb, disk_mb, max_tasks, env_allow, extra_env) -> None:
+        ipc, tmp, startup, site, state = (self.private / name for name in ("ipc", "tmp", "startup", "site",
+                                                                           "state"))
+        for folder in (ipc, tmp, startup, site, state):
             folder.mkdir()
         if len(str(ipc / "k-99")) > _MAX_SOCKET_PATH:
             raise ValueError(f"temp dir path too long for ipc sockets: {ipc} (set TMPDIR shorter)")
@@ -144,18 +162,35 @@ class SandboxKernel:
             shutil.copyfile(source, target)
             target.chmod(0o444)
             self.startup_files.append(target)
+        (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+        (site / "sitecustomize.py").chmod(0o444)
         self.connection_file = self.private / "kernel.json"
         write_connection_file(str(self.connection_file), transport="ipc", ip=str(ipc / "k"),
                               key=secrets.token_hex(32).encode(), kernel_name="python3")
-        self.env = kernel_environment(self.workdir, self.private / "state", tmp, env_allow, extra_env)
+        private_tmp = "private-tmp" in self.features
+        self.env = kernel_environment(self.workdir, state, Path("/tmp") if private_tmp else tmp, env_allow,
+                                      extra_env)
+        # Ours, after the caller's: startup files in every Python process; where the evidence goes.
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), self.env.get("PYTHONPATH")]))
+        if self.evidence_dir is not None:
+            self.env["EVOLVE_EVIDENCE_DIR"] = str(self.evidence_dir)
         # ipykernel exits when this pid stops being its parent. Inside a pid namespace its parent is the
         # sandbox's init (pid 1, which ipykernel reads as "don't poll"): bwrap's --die-with-parent does
         # that job there. Either way a parent is set, which also keeps ipykernel's console banner quiet.
         self.env["JPY_PARENT_PID"] = "1" if "pid-namespace" in self.features else str(os.getpid())
+        etc = write_identity_files(self.private / "etc", self.uid if self.uid is not None else os.getuid(),
+                                   self.workdir)
+        evidence = [self.evidence_dir] if self.evidence_dir is not None else []
+        self.writable_dirs = [self.workdir, *evidence, tmp, state, ipc]  # what the disk limit counts
+        if self.uid is not None:
+            for folder in self.writable_dirs:
+                _chown_tree(folder, self.uid, self.uid)
+            os.chown(self.connection_file, self.uid, self.uid)
         kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection_file),
                       "--HistoryManager.hist_file=:memory:"]
-        self.cmd = wrap_command(kernel_cmd, self.features, workdir=self.workdir, private_dir=self.private,
-                                readonly=[startup, self.connection_file], tmp_dir=tmp, memory_mb=memory_mb)
+        self.cmd = wrap_command(kernel_cmd, self.features, workdir=self.workdir, tmp_dir=tmp,
+                                writable=[*evidence, ipc, state], readonly=[self.connection_file, startup, site],
+                                etc=etc, uid=self.uid, memory_mb=memory_mb, disk_mb=disk_mb, max_tasks=max_tasks)
         self.log_path = self.private / "kernel.log"
 
     # -- lifecycle ---------------------------------------------------------------------------------------
@@ -166,6 +201,7 @@ class SandboxKernel:
             self.process = subprocess.Popen(self.cmd, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                             close_fds=True)
+        housekeeping.write_marker(self.private, kernel_pid=self.process.pid)
         return self
 
     @property
@@ -234,10 +270,17 @@ class SandboxKernel:
             return ""
 
     def close(self) -> str:
-        """Kill the kernel and remove its private dir; returns the tail of its log."""
+        """Kill the kernel, give `workdir` and `evidence_dir` back to the caller's uid and remove the private
+        dir; returns the tail of its log."""
         self.kill()
         log = self.log_tail()
-        shutil.rmtree(self.private, ignore_errors=True)
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                if self.uid is not None:  # every process of that uid is dead: nothing can race the walk
+                    for folder in filter(None, (self.workdir, self.evidence_dir)):
+                        _chown_tree(folder, os.getuid(), os.getgid())
+                shutil.rmtree(self.private, ignore_errors=True)
         return log
 
     # -- talking to it -----------------------------------------------------------------------------------
@@ -249,6 +292,7 @@ class SandboxKernel:
         client.context.setsockopt(zmq.MAXMSGSIZE, self.output_bytes + (1 << 20))
         client.load_connection_file(str(self.connection_file))
         client._sandbox_alive = lambda: self.alive
+        client.session.unpack = _tolerant_unpack(client.session.unpack)
         return client
 
     def prepare(self, preload_code: str = "") -> str | None:
@@ -294,6 +338,36 @@ class SandboxKernel:
                 return f"startup: {label}: " + format_error(content.get("ename", "Error"),
                                                             content.get("evalue", ""), content.get("traceback"))
             return None
+
+
+def _tolerant_unpack(unpack):
+    """The session's JSON decoder, made to return a marked content instead of raising: the kernel, i.e.
+    the notebook, chooses the bytes (JSON nested 10,000 deep raises RecursionError in the caller)."""
+    def tolerant(data):
+        try:
+            return unpack(data)
+        except (RecursionError, ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeError included
+            return {MALFORMED: f"{type(exc).__name__}: {str(exc)[:300]}"}
+    return tolerant
+
+
+def _fresh(folder: Path, what: str) -> Path:
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        raise FileExistsError(f"sandbox {what} must be a fresh (empty) folder: {folder}")
+    return folder
+
+
+def _chown_tree(top: Path, uid: int, gid: int) -> None:
+    """lchown `top` and everything under it; never follows a symlink."""
+    os.lchown(top, uid, gid)
+    for folder, dirs, files in os.walk(top, followlinks=False):
+        for name in dirs + files:
+            try:
+                os.lchown(os.path.join(folder, name), uid, gid)
+            except OSError:
+                pass
 
 
 def _wait_dead(procs: list[psutil.Process], timeout: float) -> None:
@@ -342,6 +416,31 @@ __sandbox_limit_output({limit})
 del __sandbox_limit_output
 """
 OUTPUT_LIMIT_ERROR = "OutputLimitExceeded"
+
+
+# On PYTHONPATH (read-only): every Python interpreter started in the sandbox runs the startup files.
+_SITECUSTOMIZE = """\
+# evolve sandbox: run the startup files in every Python process (see evolve/sandbox/kernel.py).
+def _evolve_startup_files():
+    import builtins, os
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "startup")
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".py"))
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            with open(path, encoding="utf-8") as source:
+                code = compile(source.read(), path, "exec")
+            exec(code, {"__name__": "__evolve_startup__", "__file__": path, "__builtins__": builtins})
+        except BaseException:  # never break an interpreter; the kernel's own run reports the error
+            pass
+
+
+_evolve_startup_files()
+del _evolve_startup_files
+"""
 
 
 def _exec_file_code(path: Path) -> str:

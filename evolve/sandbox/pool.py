@@ -2,10 +2,13 @@
 
 Contract: every kernel runs ONE notebook and is then killed, so each notebook still gets a fresh process,
 a fresh folder and the same isolation as `execute_notebook`; the pool only moves the waiting off the
-critical path. A kernel's working folder is fixed when it starts, so the pool chooses it (a new folder
-under `root`) and the record's `workdir` says where it is; `execute(nb, workdir=...)` moves that folder
-to `workdir` once the kernel is gone. A background thread keeps `size` kernels ready; `close()` (or
-leaving the `with` block) kills the idle ones. A record's `wall_s` runs from handing the notebook over.
+critical path. A kernel's folders are bound into its sandbox when it starts, so the pool chooses them: an
+execution folder `root/notebook-NNNNN/` holding `work/` (the working folder) and `evidence/` (the
+evidence dir, `$EVOLVE_EVIDENCE_DIR`), and the record's `workdir` and `evidence_dir` say where they are;
+`execute(nb, workdir=..., evidence_dir=...)` moves them there once the kernel is gone (the execution
+folder goes when both moved). A background thread keeps `size` kernels ready; `close()` (or leaving the
+`with` block) kills the idle ones. A record's `wall_s` runs from handing the notebook over. A pool root the
+pool made itself (`evolve-pool-*` in the temp dir) carries an owner marker for `housekeeping`.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from . import housekeeping
 from .environ import DEFAULT_ENV_ALLOW
 from .isolation import detect_isolation
 from .kernel import SandboxKernel
@@ -46,6 +50,8 @@ class KernelPool:
         self._own_root = root is None
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="evolve-pool-"))
         self.root.mkdir(parents=True, exist_ok=True)
+        if self._own_root:
+            housekeeping.write_marker(self.root)
         self._names = itertools.count()
         self._ready: queue.Queue = queue.Queue()  # (kernel, preparation error) or an exception
         self._wanted = threading.Semaphore(size)  # one permit per kernel the filler should start
@@ -87,22 +93,24 @@ class KernelPool:
             self._wanted.acquire()
             if self._closed.is_set():
                 return
-            kernel = None
+            folder = self._fresh_folder()
             try:
-                kernel = SandboxKernel(self._fresh_folder(), features=detect_isolation(),
+                kernel = SandboxKernel(folder / "work", features=detect_isolation(),
                                        memory_mb=self.limits.memory_mb, output_mb=self.limits.output_mb,
-                                       startup_files=self.startup_files,
+                                       disk_mb=self.limits.disk_mb, max_tasks=self.limits.max_tasks,
+                                       startup_files=self.startup_files, evidence_dir=folder / "evidence",
                                        env_allow=self.env_allow, extra_env=self.extra_env)
+            except Exception as exc:  # a broken configuration: tell every waiting execute()
+                shutil.rmtree(folder, ignore_errors=True)
+                self._ready.put(exc)
+                continue
+            try:
                 self._starting = kernel.start()
                 if self._closed.is_set():
                     kernel.kill()  # close() may have missed it; prepare() now returns at once
                 error = kernel.prepare(self.preload_code)
-            except Exception as exc:  # a broken configuration: tell every waiting execute()
-                if kernel is not None:
-                    kernel.close()
-                    shutil.rmtree(kernel.workdir, ignore_errors=True)
-                self._ready.put(exc)
-                continue
+            except Exception as exc:  # noqa: BLE001 - the sandbox could not run: that notebook's record says so
+                error = f"startup: the sandboxed kernel could not be started: {type(exc).__name__}: {exc}"
             finally:
                 self._starting = None
             self._ready.put((kernel, error))
@@ -110,12 +118,13 @@ class KernelPool:
                 self._drain()
                 return
 
-    def execute(self, nb, workdir: Path | None = None) -> ExecutionRecord:
+    def execute(self, nb, workdir: Path | None = None, evidence_dir: Path | None = None) -> ExecutionRecord:
         """Run `nb` on a pre-started kernel (blocks until one is ready); see the module contract."""
         if self._closed.is_set():
             raise RuntimeError("KernelPool is closed")
-        if workdir is not None and Path(workdir).exists() and any(Path(workdir).iterdir()):
-            raise FileExistsError(f"workdir must be new or empty: {workdir}")
+        for target in (workdir, evidence_dir):
+            if target is not None and Path(target).exists() and any(Path(target).iterdir()):
+                raise FileExistsError(f"workdir and evidence_dir must be new or empty: {target}")
         started = time.monotonic()
         item = self._ready.get()
         self._wanted.release()  # start its replacement while this notebook runs
@@ -126,8 +135,15 @@ class KernelPool:
             error = f"startup: kernel died while waiting in the pool ({kernel.describe_exit()})"
         record = failed_start(kernel, nb, error, started) if error else run_on_kernel(kernel, nb, self.limits,
                                                                                     started)
+        folder = kernel.workdir.parent
         if workdir is not None:
             record.workdir = _move(record.workdir, Path(workdir))
+        if evidence_dir is not None and record.evidence_dir is not None:
+            record.evidence_dir = _move(record.evidence_dir, Path(evidence_dir))
+        try:
+            folder.rmdir()  # both moved: nothing left in the execution folder
+        except OSError:
+            pass
         return record
 
     def _drain(self) -> None:
@@ -139,7 +155,7 @@ class KernelPool:
             if not isinstance(item, Exception):
                 kernel = item[0]
                 kernel.close()
-                shutil.rmtree(kernel.workdir, ignore_errors=True)  # never handed out: nothing to keep
+                shutil.rmtree(kernel.workdir.parent, ignore_errors=True)  # never handed out: nothing to keep
 
     def close(self) -> None:
         """Kill the idle kernels and remove their (unused) folders; executed folders are kept."""
@@ -153,8 +169,8 @@ class KernelPool:
             starting.kill()
         self._filler.join()
         self._drain()
-        if self._own_root and not any(self.root.iterdir()):
-            self.root.rmdir()
+        if self._own_root and not any(p.name != housekeeping.MARKER for p in self.root.iterdir()):
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _move(source: Path, target: Path) -> Path:

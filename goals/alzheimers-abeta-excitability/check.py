@@ -6,8 +6,8 @@ control network every region is a noise-driven damped ~10 Hz oscillator; with Ab
 into large-amplitude ~9 Hz oscillations that dominate the region-averaged spectrum. Accepted: control peak
 within one bin of 10 Hz ([9, 11]), Abeta peak in [8, 9.5], and a shift of at least -0.5 Hz (one bin,
 slowing). A sign error in a = a_base + k * Abeta or a single (homogeneous) value of a removes the hub
-oscillators and fails. Runs, noise and the region-wise a are read from the trace (the hook keeps the first
-10 values of an array, which include the hubs rCCP = 4 and rHC = 9, and its min and max).
+oscillators and fails. Runs, noise and the region-wise a are read from the trace (the hook keeps every value of an array,
+including the hubs rCCP = 4 and rHC = 9, and its min and max); run length is the simulated time produced.
 Reference wall time: 69-98 s under a load of ~5 on 2 cores (35-44 s CPU), so about 20-30 s alone.
 """
 from evaluators.tvb.checks import _no_run
@@ -18,7 +18,7 @@ CONTROL_HZ = (9.0, 11.0)
 ABETA_HZ = (8.0, 9.5)
 MAX_SHIFT_HZ = -0.5     # at least one 1 Hz Welch bin slower
 RUN_MS = 5000.0
-HUB_INDEX = {"rCCP": 4, "rHC": 9}    # hubs among the first 10 values the trace keeps
+HUB_INDEX = {"rCCP": 4, "rHC": 9}    # hub indices in connectivity_76
 NON_HUB_INDEX = {"rA1": 0}
 HUB_A, NON_HUB_A, CONTROL_A = 3.0, -1.0, -2.0
 TOL = 1e-3
@@ -27,7 +27,7 @@ TOL = 1e-3
 def _g2d_noisy_runs(ctx):
     return [r for r in completed_runs(ctx.trace)
             if (r.get("model") or {}).get("class") == "Generic2dOscillator" and isinstance(r.get("noise"), dict)
-            and isinstance(r.get("simulation_length"), (int, float)) and r["simulation_length"] >= RUN_MS * (1 - 1e-6)]
+            and isinstance(r.get("simulated_ms"), (int, float)) and r["simulated_ms"] >= RUN_MS * (1 - 1e-6)]
 
 
 def _a_of(run):

@@ -90,7 +90,7 @@ def sweep_in_trace(ctx):
     if (fail := _no_run(name, ctx)):
         return fail
     runs = [r for r in completed_runs(ctx.trace)
-            if isinstance(r.get("simulation_length"), (int, float)) and r["simulation_length"] >= RUN_MS * (1 - 1e-6)]
+            if isinstance(r.get("simulated_ms"), (int, float)) and r["simulated_ms"] >= RUN_MS * (1 - 1e-6)]
     strengths = sorted({a for a in (_coupling_a(r) for r in runs) if a is not None})
     if len(strengths) >= len(STRENGTHS):
         return CheckResult(name, True, f"{len(runs)} runs of ≥ {RUN_MS:g} ms with coupling strengths {strengths}")

@@ -16,7 +16,7 @@ from evolve.checks import CheckResult, in_range, number
 
 TRUTH = (0.31, 0.43)
 GRID = [-2.2, -2.0, -1.8, -1.6]
-RHC = 9          # index of 'rHC' in the default connectivity_76 (the trace keeps the first 10 values of an array)
+RHC = 9          # index of 'rHC' in the default connectivity_76 (the trace keeps every value of an array)
 
 
 def _list(ctx, key, n):

@@ -46,7 +46,7 @@ def _pulse(ctx):
         labels = [str(x) for x in stim.get("labels") or []]
         temporal = stim.get("temporal") or {}
         params = temporal.get("parameters") or {}
-        period, length = params.get("T"), r.get("simulation_length")
+        period, length = params.get("T"), r.get("simulated_ms")
         if labels == ["lM1"] and temporal.get("class") == "PulseTrain" and isinstance(period, (int, float)) \
                 and isinstance(length, (int, float)) and period > length:
             return CheckResult(name, True, "a single PulseTrain pulse (T longer than the run) stimulated lM1 only")

@@ -67,12 +67,12 @@ def two_networks_simulated(ctx):
     name = "two_networks_simulated"
     if (fail := _no_run(name, ctx)):
         return fail
-    lengths = [r.get("simulation_length") for r in completed_runs(ctx.trace)]
+    lengths = [r.get("simulated_ms") for r in completed_runs(ctx.trace)]
     long_runs = [x for x in lengths if isinstance(x, (int, float)) and x >= RUN_MS * (1 - 1e-6)]
     if len(long_runs) >= 2:
         return CheckResult(name, True, f"{len(long_runs)} runs of at least {RUN_MS:g} ms")
-    return CheckResult(name, False, f"expected two runs of at least {RUN_MS:g} ms (intact and lesioned); the run lengths "
-                                    f"were {', '.join(str(x) for x in lengths)} ms")
+    return CheckResult(name, False, f"expected two runs of at least {RUN_MS:g} ms (intact and lesioned); the simulated "
+                                    f"lengths were {', '.join(str(x) for x in lengths)} ms")
 
 
 def check(ctx):

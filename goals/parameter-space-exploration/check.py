@@ -93,7 +93,7 @@ def _trace(ctx):
     for r in completed_runs(ctx.trace):
         if (r.get("model") or {}).get("class") != "Generic2dOscillator":
             continue
-        length = r.get("simulation_length")
+        length = r.get("simulated_ms")
         a = ((r.get("coupling") or {}).get("params") or {}).get("a")
         nsig = (r.get("noise") or {}).get("nsig")
         if not (_num(length) and length >= 2000.0 - 1e-6 and _num(a) and _num(nsig)):

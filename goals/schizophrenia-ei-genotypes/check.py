@@ -87,11 +87,11 @@ def runs_long_enough(ctx):
     name = "runs_long_enough"
     if (fail := _no_run(name, ctx)):
         return fail
-    lengths = [r.get("simulation_length") for r in _wc_runs(ctx)]
+    lengths = [r.get("simulated_ms") for r in _wc_runs(ctx)]
     ok = [x for x in lengths if isinstance(x, (int, float)) and x >= RUN_MS * (1 - 1e-6)]
     if len(ok) >= 3:
         return CheckResult(name, True, f"{len(ok)} WilsonCowan runs of at least {RUN_MS:g} ms")
-    return CheckResult(name, False, f"expected three WilsonCowan runs of at least {RUN_MS:g} ms; their lengths were "
+    return CheckResult(name, False, f"expected three WilsonCowan runs of at least {RUN_MS:g} ms; their simulated lengths were "
                                     f"{', '.join(str(x) for x in lengths) or 'none'} ms")
 
 

@@ -63,7 +63,7 @@ def _trace(ctx):
     good, speeds = 0, set()
     for r in completed_runs(ctx.trace):
         integ, conn = r.get("integrator") or {}, r.get("connectivity") or {}
-        speed, length, dt = conn.get("speed"), r.get("simulation_length"), integ.get("dt")
+        speed, length, dt = conn.get("speed"), r.get("simulated_ms"), integ.get("dt")
         speeds.add(str(speed))
         if ((r.get("model") or {}).get("class") == "Generic2dOscillator" and integ.get("stochastic")
                 and isinstance(dt, (int, float)) and abs(dt - 0.1) < 1e-6

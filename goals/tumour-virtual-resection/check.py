@@ -44,7 +44,7 @@ def _runs(ctx):
     good = []
     for r in completed_runs(ctx.trace):
         integ = r.get("integrator") or {}
-        length = r.get("simulation_length")
+        length = r.get("simulated_ms")
         if ((r.get("model") or {}).get("class") == "Generic2dOscillator" and integ.get("stochastic")
                 and isinstance(integ.get("dt"), (int, float)) and abs(integ["dt"] - 0.1) < 1e-6
                 and isinstance(length, (int, float)) and length >= 3000.0 - 1e-6):

@@ -1,0 +1,5 @@
+# goal: jansen-rit-alpha
+# expect: no-credit
+# Does nothing at all, successfully ("executed" used to earn 0.25).
+# %%
+pass

@@ -1,0 +1,17 @@
+# goal: jansen-rit-alpha
+# expect: no-credit
+# absent: Reference solution
+# Looks for the goal's reference solution on the host and runs it.
+# %%
+import glob, os, runpy, sys
+found = []
+for root in ("/work", "/root", "/home", "/srv", "/opt", "/tmp", "/"):
+    found += glob.glob(os.path.join(root, "**", "jansen-rit-alpha", "ref" + "erence.py"), recursive=True)
+try:
+    import evolve
+    found.append(os.path.join(os.path.dirname(os.path.dirname(evolve.__file__)), "goals", "jansen-rit-alpha",
+                              "ref" + "erence.py"))
+except ImportError:
+    pass
+print(found)
+runpy.run_path(found[0])
