@@ -44,7 +44,7 @@ class TvbPlugin:
         return False
 
     def replay(self, evidence_dir: Path, goal_dir: Path, timeout_s: float, memory_mb: int) -> ReplayReport:
-        """Trusted re-run of the traced simulations in a subprocess (see evaluators/tvb/replay.py)."""
+        """Trusted re-run of the traced simulations in a subprocess (see evaluators/tvb/replay/)."""
         from . import replay as _replay
 
         return _replay.run_replay(evidence_dir, goal_dir, timeout_s, memory_mb)

@@ -1,9 +1,10 @@
-"""Subprocess entry point of the trusted replay (see `replay.py`): `python -I replay_main.py --evidence DIR
---goal DIR --budget SECONDS [--memory-mb MB]` prints one JSON report as the last line of stdout and exits 0.
+"""Subprocess entry point of the trusted replay (see the package docstring): `python -I .../replay/__main__.py
+--evidence DIR --goal DIR --budget SECONDS [--memory-mb MB]` prints one JSON report as the last line of stdout and
+exits 0.
 
-Started by `replay.run_replay` with an allowlisted environment, limits and a wall timeout; `-I` keeps
-PYTHONPATH, the user site and the current folder out of sys.path, so the project root is added here. Anything a
-library prints goes to stderr: stdout carries the report only.
+Started by `process.run_replay` with an allowlisted environment, limits and a wall timeout, by path (the child's
+cwd is a temp dir); `-I` keeps PYTHONPATH, the user site and the current folder out of sys.path, so the project
+root is added here. Anything a library prints goes to stderr: stdout carries the report only.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)                       # library output (TVB logging, warnings) must not garble the report
     sys.stdout = sys.stderr
     sys.dont_write_bytecode = True   # -I ignores PYTHONDONTWRITEBYTECODE; goal folders stay clean
-    root = str(Path(__file__).resolve().parent.parent.parent)
+    root = str(Path(__file__).resolve().parents[3])   # evaluators/tvb/replay/__main__.py -> the project root
     if root not in sys.path:
         sys.path.insert(0, root)
     from evaluators.tvb.replay import apply_limits, replay_evidence
