@@ -1,4 +1,4 @@
-"""The trusted replay (evaluators/tvb/replay.py, goals/*/replay.py) on genuine traces, honest and tampered.
+"""The trusted replay (evaluators/tvb/replay/, goals/*/replay.py) on genuine traces, honest and tampered.
 
 Genuine traces come from small "notebooks" run in a subprocess with the trace hook exec'd first and
 $EVOLVE_EVIDENCE_DIR set, as the sandbox runs them; they simulate at most 700 ms at dt 0.1 (76 regions).

@@ -1,4 +1,4 @@
-"""Recompute alzheimers-abeta-excitability's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute alzheimers-abeta-excitability's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. The two conditions are told apart by the
 Generic2dOscillator `a` each run simulated (model_params, as re-run), never by what the notebook says:

@@ -1,4 +1,4 @@
-"""Recompute bold-monitor's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute bold-monitor's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulation: the last Generic2dOscillator run with a Bold
 monitor that produced volumes (whatever its position among the monitors), continued runs of one simulator

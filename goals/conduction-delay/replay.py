@@ -1,4 +1,4 @@
-"""Recompute conduction-delay's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute conduction-delay's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations (abstract tier: any model). The two conditions
 are the stimulated runs whose simulated connectome had conduction velocity 3 mm/ms (slow) and 10 mm/ms

@@ -1,4 +1,4 @@
-"""Recompute connectivity-normalisation's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute connectivity-normalisation's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. The two conditions are told apart by the weights
 each run simulated (the replayed connectivity), never by what the notebook says:

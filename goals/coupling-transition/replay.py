@@ -1,4 +1,4 @@
-"""Recompute coupling-transition's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute coupling-transition's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. Each sweep point is the last ReducedWongWang run
 whose simulated Linear coupling strength `a` (G) is that swept value, read from the replayed run, never from what

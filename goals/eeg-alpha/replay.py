@@ -1,4 +1,4 @@
-"""Recompute eeg-alpha's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute eeg-alpha's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulation: the last Jansen-Rit run with an EEG monitor
 recording y1 and y2 (whatever its position among the monitors), continued runs of one simulator joined. The

@@ -1,4 +1,4 @@
-"""Recompute epilepsy-x0-inference's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute epilepsy-x0-inference's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. Runs are identified by the Epileptor `x0` they
 simulated at rHC (found by label; model_params as re-run), never by what the notebook says; runs whose other

@@ -1,4 +1,4 @@
-"""Recompute epileptor-focus's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute epileptor-focus's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulation: the last Epileptor run with a monitor recording
 "x2 - x1" (1 ms TemporalAverage preferred), continued runs joined, that reaches past 2000 ms; a region is

@@ -1,4 +1,4 @@
-"""Recompute gaba-tep-jansen-rit's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute gaba-tep-jansen-rit's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. A condition is recognised from what was
 simulated: a JansenRit run whose region stimulus weights lM1 alone, with a_4 = 0.25 (control, C4 = 33.75) or

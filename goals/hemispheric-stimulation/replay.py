@@ -1,4 +1,4 @@
-"""Recompute hemispheric-stimulation's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute hemispheric-stimulation's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. Each condition is the latest
 Generic2dOscillator run whose region stimulus weights lV1 alone (left stimulus) or rV1 alone (right stimulus)

@@ -1,4 +1,4 @@
-"""Recompute jansen-rit-alpha's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute jansen-rit-alpha's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulation: the last Jansen-Rit run whose monitor records y1
 and y2 (a 1 ms TemporalAverage preferred, as GOAL.md asks), continued runs of one simulator joined; y1 - y2

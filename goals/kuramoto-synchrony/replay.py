@@ -1,4 +1,4 @@
-"""Recompute kuramoto-synchrony's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute kuramoto-synchrony's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. A condition is recognised from the simulated
 coupling strength: the latest Kuramoto run whose coupling has a = 0.001 (weak) or a = 0.02 (strong), runs with

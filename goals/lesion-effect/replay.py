@@ -1,4 +1,4 @@
-"""Recompute lesion-effect's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute lesion-effect's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. Conditions are recognised from the simulated
 connectivity: the intact run has the default connectome's weights and tract lengths; the lesioned run has them

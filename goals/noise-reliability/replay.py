@@ -1,4 +1,4 @@
-"""Recompute noise-reliability's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute noise-reliability's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations: stochastic runs of the Linear model whose monitor
 records x (5 ms TemporalAverage preferred) past 1000 ms, continued runs of one simulator joined; runs with the

@@ -1,4 +1,4 @@
-"""Recompute parameter-space-exploration's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute parameter-space-exploration's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. A grid point is recognised from what was
 simulated: a stochastic Generic2dOscillator run whose coupling has a = G and whose noise has nsig = D (both read

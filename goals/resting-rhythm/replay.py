@@ -1,4 +1,4 @@
-"""Recompute resting-rhythm's number from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute resting-rhythm's number from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulation: the latest run of a cortical-column model whose
 monitor records its pyramidal membrane potential (1 ms TemporalAverage preferred), continued runs of one

@@ -1,4 +1,4 @@
-"""Recompute rtms-depression's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute rtms-depression's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. The three conditions are told apart by what was
 simulated, among WilsonCowan runs with a monitor recording E (1 ms TemporalAverage preferred, continued runs

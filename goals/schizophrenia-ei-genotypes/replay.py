@@ -1,4 +1,4 @@
-"""Recompute schizophrenia-ei-genotypes' numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute schizophrenia-ei-genotypes' numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. A genotype's run is a WilsonCowan run with its
 (c_ee, c_ei) and a monitor recording E (1 ms TemporalAverage preferred, continued runs joined) that reaches past

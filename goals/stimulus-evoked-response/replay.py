@@ -1,4 +1,4 @@
-"""Recompute stimulus-evoked-response's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute stimulus-evoked-response's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulation: the last Generic2dOscillator run with a region
 stimulus and a monitor recording V (1 ms TemporalAverage preferred), continued runs joined. Baseline: each

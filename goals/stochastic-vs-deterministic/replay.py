@@ -1,4 +1,4 @@
-"""Recompute stochastic-vs-deterministic's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute stochastic-vs-deterministic's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations: among Generic2dOscillator runs with a monitor
 recording V (1 ms TemporalAverage preferred, continued runs joined) that reach past 500 ms, the deterministic

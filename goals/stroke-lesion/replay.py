@@ -1,4 +1,4 @@
-"""Recompute stroke-lesion's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute stroke-lesion's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. Among Generic2dOscillator runs with a monitor
 recording V (1 ms TemporalAverage preferred, continued runs joined) that reach past 1000 ms, the condition is read

@@ -1,4 +1,4 @@
-"""Recompute tumour-virtual-resection's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute tumour-virtual-resection's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. Among Generic2dOscillator runs with a monitor
 recording V (1 ms TemporalAverage preferred, continued runs joined) that reach past 500 ms, the condition is read

@@ -1,4 +1,4 @@
-"""Recompute wilson-cowan-coupling's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute wilson-cowan-coupling's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulations. For each of GOAL.md's strengths 0.005, 0.02 and
 0.2, a WilsonCowan run with Linear coupling of that slope and a monitor recording E (1 ms TemporalAverage

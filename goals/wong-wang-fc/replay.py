@@ -1,4 +1,4 @@
-"""Recompute wong-wang-fc's numbers from the replayed simulations (contract: evaluators/tvb/replay.py).
+"""Recompute wong-wang-fc's numbers from the replayed simulations (contract: evaluators/tvb/replay/).
 
 Mirrors reference.py on the notebook's own re-run simulation: among ReducedWongWang runs with a monitor recording
 S (TemporalAverage preferred, continued runs joined) that reach past 5000 ms, the one closest to GOAL.md's set-up
