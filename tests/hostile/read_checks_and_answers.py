@@ -6,7 +6,8 @@
 # %%
 import glob, os
 hits = []
-for pattern in ("/work/*/goals/*/ch" + "eck.py", "/work/**/ch" + "eck.py", "/**/jansen-rit-alpha/*"):
+for pattern in ("/work/*/goals/*/ch" + "eck.py", "/work/**/ch" + "eck.py", "/*/*/goals/jansen-rit-alpha/*",
+                "/root/**/jansen-rit-alpha/*", "/tmp/**/ch" + "eck.py"):
     hits += glob.glob(pattern, recursive=True)
 for path in hits[:5]:
     try:
