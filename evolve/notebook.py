@@ -1,12 +1,20 @@
 """From a model's reply to a Jupyter notebook.
 
 The student writes cells as text, never notebook JSON (autotvb lost ~30% of small-model notebooks to broken
-JSON escaping). Accepted, in order of preference:
-  1. py:percent text (`# %%` cell markers), bare or inside one ```python fence;
-  2. one or more ```python fenced blocks: one code cell each, prose between them becomes markdown;
-  3. bare Python that parses;
-  4. notebook JSON, if the model sent it anyway and it is valid.
+JSON escaping). Accepted, in order of preference (`Draft.path` records which one was taken):
+  1. `json`: notebook JSON, if the model sent it anyway and it is valid;
+  2. `fences`: one or more fenced blocks. Code fences become code cells, split at `# %%` markers (py:percent,
+     markdown cells as `# %% [markdown]`); prose between fences and non-Python fences become markdown cells, and
+     a non-Python fence is noted (`Draft.notes`) so the student hears it was not run;
+  3. `percent`: bare py:percent text (`# %%` markers, no fences);
+  4. `bare`: bare Python that parses.
 Prose with no code is rejected with a reason the model can act on.
+
+Never lose what the student wrote: every code line of the reply ends up in the notebook, in order (a property test
+checks it over generated replies). Fences are found line by line, as Markdown does: a fence opens and closes only
+on a line of its own, so a fence mark inside a comment (`# ```` at the end of a markdown cell, seen in real
+replies) neither opens nor closes one. A code fence is left out only when every one of its lines appears, in
+order, in another code fence of the reply (the model showed a snippet, then the whole notebook).
 """
 from __future__ import annotations
 
@@ -15,17 +23,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-import jupytext
 import nbformat
 from nbformat import NotebookNode
 
-FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 PERCENT_MARKER = re.compile(r"^# %%", re.MULTILINE)
 CODE_LANGUAGES = {"", "python", "py", "python3", "ipython", "ipython3"}
 
 NO_CODE = ("Your reply contained no Python code. Reply with the whole notebook as Python: one ```python block, "
            "cells separated by lines '# %%', markdown cells as '# %% [markdown]' followed by '# ' comment lines.")
+
+
+ConversionPath = Literal["json", "fences", "percent", "bare", "rejected"]
 
 
 @dataclass
@@ -35,6 +45,8 @@ class Draft:
     notebook: NotebookNode | None
     reason: str | None = None  # why the reply was rejected (for the model)
     syntax_errors: list[str] = field(default_factory=list)  # per code cell, for early feedback
+    path: ConversionPath = "rejected"  # how the reply was read (see the module docstring)
+    notes: list[str] = field(default_factory=list)  # parts of the reply that were kept but not run, for the model
 
     @property
     def ok(self) -> bool:
@@ -44,10 +56,46 @@ class Draft:
 def from_reply(text: str) -> Draft:
     """Build a notebook from a model's reply text."""
     text = text.replace("\r\n", "\n")
-    notebook = _from_notebook_json(text) or _from_percent(text) or _from_fences(text) or _from_bare_code(text)
+    notes: list[str] = []
+    for path, build in (("json", _from_notebook_json), ("fences", lambda t: _from_fences(t, notes)),
+                        ("percent", _from_bare_percent), ("bare", _from_bare_code)):
+        notebook = build(text)
+        if notebook is not None:
+            break
     if notebook is None or not any(c.cell_type == "code" and c.source.strip() for c in notebook.cells):
-        return Draft(None, NO_CODE)
-    return Draft(notebook, None, syntax_errors(notebook))
+        return Draft(None, NO_CODE, notes=notes)
+    return Draft(notebook, None, syntax_errors(notebook), path, notes)
+
+
+@dataclass(frozen=True)
+class Fence:
+    language: str  # lower-case info string's first word; "" when none
+    body: str
+    start: int  # index of the opening line
+    end: int  # index after the closing line (or the last line, when unterminated)
+
+
+_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
+
+
+def fences(text: str) -> list[Fence]:
+    """The fenced blocks of `text`, found line by line (CommonMark's rule: a fence opens and closes only on a line
+    of its own, the closing fence at least as long as the opening one, of the same character). An unterminated
+    fence runs to the end of the text."""
+    lines, found, i = text.split("\n"), [], 0
+    while i < len(lines):
+        opening = _OPEN.match(lines[i])
+        if not opening:
+            i += 1
+            continue
+        mark = opening.group(1)
+        closing = re.compile(rf"^ {{0,3}}{re.escape(mark[0])}{{{len(mark)},}}[ \t]*$")
+        j = i + 1
+        while j < len(lines) and not closing.match(lines[j]):
+            j += 1
+        found.append(Fence(opening.group(2).lower(), "\n".join(lines[i + 1:j]), i, min(j + 1, len(lines))))
+        i = j + 1
+    return found
 
 
 def code_cells(notebook: NotebookNode) -> list[str]:
@@ -90,55 +138,92 @@ def new_notebook(cells: list[tuple[str, str]]) -> NotebookNode:
     return notebook
 
 
-def _from_percent(text: str, require_marker: bool = True) -> NotebookNode | None:
-    fences = [(lang.lower(), body) for lang, body in FENCE.findall(text)]
-    candidates = [body for lang, body in fences if lang in CODE_LANGUAGES and PERCENT_MARKER.search(body)]
-    if candidates:
-        source = max(candidates, key=len)  # a reply may repeat a short snippet before the full notebook
-    elif PERCENT_MARKER.search(text) and not fences:
-        source = text
-    elif not require_marker:
-        source = text
-    else:
-        return None
-    parsed = jupytext.reads(_code_out_of_markdown(source), fmt="py:percent")
-    return new_notebook([(c.cell_type, c.source) for c in parsed.cells if c.cell_type in ("code", "markdown")])
+def _percent_cells(source: str) -> list[tuple[str, str]]:
+    """(kind, source) cells of py:percent text; text without a marker is one code cell.
 
+    Split here, line by line, not by jupytext: jupytext reads a fence mark in a markdown comment (`# ```) as the
+    start of a fenced block and swallows every cell up to the next one as markdown (the lost imports above). A
+    markdown cell is its comment lines with the `# ` taken off; where its comment lines give way to code with no
+    `# %%` before it (small models do this often), the code starts a code cell. Other cell kinds (`[raw]`) are
+    kept as markdown."""
+    if not PERCENT_MARKER.search(source):
+        return [("code", source)]
+    cells: list[tuple[str, str]] = []
+    kind, lines = "code", []
 
-_MARKDOWN_HEADER = re.compile(r"^# %%.*\[(markdown|md)\]")
+    def flush() -> None:
+        if kind == "code":
+            cells.append(("code", "\n".join(lines)))
+            return
+        text: list[str] = []
+        for number, line in enumerate(lines):
+            if line.strip() and not line.lstrip().startswith("#"):
+                cells.append(("markdown", "\n".join(text)))
+                cells.append(("code", "\n".join(lines[number:])))
+                return
+            text.append(re.sub(r"^\s*# ?", "", line))
+        cells.append(("markdown", "\n".join(text)))
 
-
-def _code_out_of_markdown(source: str) -> str:
-    """Start a code cell where a markdown cell's comment lines give way to code. Why: small models often write
-    `# %% [markdown]`, a few comment lines, then the code, with no `# %%` before it; py:percent would keep that
-    code as markdown text and the reply would count as having no code. The code itself is not touched."""
-    lines, in_markdown, out = source.split("\n"), False, []
-    for line in lines:
+    for line in source.split("\n"):
         if PERCENT_MARKER.match(line):
-            in_markdown = bool(_MARKDOWN_HEADER.match(line))
-        elif in_markdown and line.strip() and not line.lstrip().startswith("#"):
-            out.append("# %%")
-            in_markdown = False
-        out.append(line)
-    return "\n".join(out)
+            flush()
+            kind, lines = ("code" if _CODE_HEADER.match(line) else "markdown"), []
+        else:
+            lines.append(line)
+    flush()
+    return [(k, text) for k, text in cells if text.strip()]
 
 
-def _from_fences(text: str) -> NotebookNode | None:
-    cells, position = [], 0
-    for match in FENCE.finditer(text):
-        language = match.group(1).lower()
-        prose = text[position:match.start()].strip()
+def _from_percent(text: str, require_marker: bool = True) -> NotebookNode | None:
+    """A py:percent file (`read`), or bare py:percent text."""
+    if require_marker and not PERCENT_MARKER.search(text):
+        return None
+    return new_notebook(_percent_cells(text))
+
+
+def _from_bare_percent(text: str) -> NotebookNode | None:
+    return _from_percent(text) if not fences(text) else None
+
+
+_CODE_HEADER = re.compile(r"^# %%(?!.*\[(?:markdown|md|raw)\])")  # `# %%`, `# %% title`: a code cell
+
+
+def _from_fences(text: str, notes: list[str]) -> NotebookNode | None:
+    found = fences(text)
+    code = [f for f in found if f.language in CODE_LANGUAGES and f.body.strip()]
+    if not code:
+        return None
+    kept = [f for i, f in enumerate(code) if not any(_repeats(f.body, other.body, j < i)
+                                                        for j, other in enumerate(code) if j != i)]
+    lines, cells, position = text.split("\n"), [], 0
+    for fence in found:
+        prose = "\n".join(lines[position:fence.start]).strip()
         if prose:
             cells.append(("markdown", prose))
-        if language in CODE_LANGUAGES:
-            cells.append(("code", match.group(2)))
-        position = match.end()
-    if not any(kind == "code" for kind, _ in cells):
-        return None
-    tail = text[position:].strip()
+        position = fence.end
+        if fence in kept:
+            cells += _percent_cells(fence.body)
+        elif fence.language not in CODE_LANGUAGES and fence.body.strip():
+            cells.append(("markdown", f"```{fence.language}\n{fence.body}\n```"))
+            notes.append(f"a ```{fence.language or 'text'} block was kept as text and not run: the notebook runs "
+                         f"Python cells only")
+    tail = "\n".join(lines[position:]).strip()
     if tail:
         cells.append(("markdown", tail))
     return new_notebook(cells)
+
+
+def _repeats(small: str, big: str, big_first: bool) -> bool:
+    """True when `small` adds nothing to `big`: its non-blank lines all appear in `big`, in order, and `big` has
+    more of them (a snippet shown before the whole notebook), or the two are the same and `big` came first."""
+    wanted = [line.strip() for line in small.split("\n") if line.strip()]
+    have = [line.strip() for line in big.split("\n") if line.strip()]
+    if wanted == have:
+        return big_first
+    if len(have) <= len(wanted):
+        return False
+    remaining = iter(have)
+    return all(any(line == candidate for candidate in remaining) for line in wanted)
 
 
 def _from_bare_code(text: str) -> NotebookNode | None:
@@ -156,9 +241,9 @@ def _from_bare_code(text: str) -> NotebookNode | None:
 
 def _from_notebook_json(text: str) -> NotebookNode | None:
     stripped = text.strip()
-    for _, body in FENCE.findall(stripped):
-        if body.lstrip().startswith("{"):
-            stripped = body.strip()
+    for fence in fences(stripped):
+        if fence.body.lstrip().startswith("{"):
+            stripped = fence.body.strip()
             break
     if not stripped.startswith("{"):
         return None

@@ -47,6 +47,7 @@ class Turn:
     completion_tokens: int = 0
     model_s: float = 0.0
     exec_s: float = 0.0
+    conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
 
 
 @dataclass
@@ -178,6 +179,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         result.turns.append(turn)
         messages.append({"role": "assistant", "content": completion.text})
         draft = nb_io.from_reply(completion.text)
+        turn.conversion = draft.path
         if not draft.ok:
             rejected += 1
             cut = completion.finish_reason == "length"
@@ -216,7 +218,9 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         if evaluation.executed and evaluation.checks and all(c.passed for c in evaluation.checks):
             result.stop_reason = "solved"
             break
-        messages.append({"role": "user", "content": render("student_feedback.md.j2", feedback=evaluation.feedback)})
+        notes = "".join(f"\nNote: {note}." for note in draft.notes)  # parts of the reply kept but not run
+        messages.append({"role": "user", "content": render("student_feedback.md.j2",
+                                                            feedback=evaluation.feedback + notes)})
     else:
         result.stop_reason = "max-turns"
     if final is not None:

@@ -192,6 +192,7 @@ def test_integrity_flags_lists_the_trials_caught_forging_with_their_reason(tmp_p
     assert "does not reproduce" in rows[0]["reason"]
     assert run_query(path, "integrity_flags", run="run-that-does-not-exist") == []
     with open_for_reading(path) as reader:
-        stored = reader.rows("SELECT e.isolation, e.replay_status FROM evaluations e JOIN trials t "
+        stored = reader.rows("SELECT e.isolation, e.replay_status, e.conversions FROM evaluations e JOIN trials t "
                              "ON t.trial_id = e.trial_id WHERE t.status = 'scored' ORDER BY t.seed")
-    assert stored[0] == {"isolation": ["fresh-folder", "net-namespace"], "replay_status": "confirmed"}
+    assert stored[0] == {"isolation": ["fresh-folder", "net-namespace"], "replay_status": "confirmed",
+                         "conversions": ["fences"]}

@@ -34,7 +34,9 @@ def test_bare_percent_text_becomes_cells():
 def test_percent_inside_a_fence_with_chatter_around_it():
     reply = f"Sure! Here is the notebook:\n\n```python\n{PERCENT}```\n\nLet me know if you need more."
     draft = from_reply(reply)
-    assert draft.ok and kinds(draft) == ["markdown", "code", "code"]
+    assert draft.ok and draft.path == "fences"
+    assert kinds(draft) == ["markdown", "markdown", "code", "code", "markdown"]  # the chatter is kept as text
+    assert draft.notebook.cells[0].source == "Sure! Here is the notebook:"
 
 
 def test_code_after_a_markdown_cell_without_its_own_marker_is_code():
@@ -50,9 +52,28 @@ def test_code_after_a_markdown_cell_without_its_own_marker_is_code():
     assert not from_reply(only_markdown).ok  # comment lines alone are still no code
 
 
-def test_the_longest_percent_block_wins():
-    reply = f"First a snippet:\n```python\n# %%\nx = 1\n```\nNow the notebook:\n```python\n{PERCENT}```"
-    assert len(from_reply(reply).notebook.cells) == 3
+def test_a_snippet_repeated_in_the_whole_notebook_is_run_once_and_other_code_is_never_dropped():
+    repeated = f"First a snippet:\n```python\n# %%\nx = np.arange(3)\n```\nNow the notebook:\n```python\n{PERCENT}```"
+    assert notebook.code_cells(from_reply(repeated).notebook) == ["import numpy as np\nx = np.arange(3)",
+                                                                  "print(x.sum())"]
+    distinct = f"Imports first:\n```python\nimport json\n```\nNow the notebook:\n```python\n{PERCENT}```"
+    assert notebook.code_cells(from_reply(distinct).notebook)[0] == "import json"  # used to be dropped
+    twice = "```python\nx = 1\n```\nagain:\n```python\nx = 1\n```"
+    assert notebook.code_cells(from_reply(twice).notebook) == ["x = 1"]
+
+
+def test_a_fence_mark_inside_a_comment_neither_opens_nor_closes_a_fence():
+    # The shape that lost the imports of 6 of 44 real replies: markdown cells ending in a comment holding a fence.
+    reply = ("```python\n# %% [markdown]\n# Load the data\n# ```\n\n# %%\nimport numpy as np\n\n"
+             "# %% [markdown]\n# Now compute\n# ```\n\n# %%\nprint(np.pi)\n```")
+    draft = from_reply(reply)
+    assert notebook.code_cells(draft.notebook) == ["import numpy as np", "print(np.pi)"]
+
+
+def test_a_non_python_fence_is_kept_as_text_and_the_student_is_told():
+    draft = from_reply("```python\nx = 1\n```\n```bash\nls -l\n```")
+    assert draft.ok and notebook.code_cells(draft.notebook) == ["x = 1"]
+    assert "ls -l" in draft.notebook.cells[-1].source and "not run" in draft.notes[0]
 
 
 def test_plain_fences_become_one_code_cell_each_with_prose_as_markdown():

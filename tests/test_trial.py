@@ -162,3 +162,12 @@ def test_each_turn_reports_the_replay_and_keeps_its_notebook_beside_its_work_fol
     assert any("score 1.00; replay not-declared" in line for line in said)
     turn = tmp_path / "trials" / result.key[:16] / "turn-1"
     assert sorted(p.name for p in turn.iterdir()) == ["evidence", "notebook.ipynb", "work"]
+
+
+def test_each_turn_records_how_its_reply_was_read_and_kept_but_unrun_parts_are_told_to_the_student(tmp_path, goal):
+    with_shell = BROKEN + "\n```bash\nls results\n```\n"
+    ctx, handler = context(tmp_path, [with_shell, GOOD])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert [t.conversion for t in result.turns] == ["fences", "fences"]
+    feedback = handler.calls[1][-1]["content"]
+    assert "Note: a ```bash block was kept as text and not run" in feedback

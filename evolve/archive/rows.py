@@ -45,6 +45,7 @@ TRIAL_SCHEMA = pa.schema([
     ("judge_status", pa.string()), ("judge_model", pa.string()),
     ("judge_scores", pa.map_(pa.string(), pa.int32())), ("judge_mean", pa.float64()),
     ("isolation", _STRINGS), ("replay_status", pa.string()), ("integrity", pa.string()),
+    ("conversions", _STRINGS),
 ])
 
 CALL_SCHEMA = pa.schema([
@@ -162,6 +163,7 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
         "isolation": [getattr(r, "isolation", None) for r in results],
         "replay_status": [getattr(r, "replay_status", None) for r in results],
         "integrity": [getattr(r, "integrity", None) for r in results],
+        "conversions": [[getattr(t, "conversion", None) for t in r.turns] for r in results],
     }
     return pa.table(cols, schema=TRIAL_SCHEMA)
 

@@ -150,11 +150,17 @@ ALTER TABLE evaluations ADD COLUMN replay_status VARCHAR;             -- confirm
 ALTER TABLE evaluations ADD COLUMN integrity VARCHAR;                 -- the reason, when caught forging; else NULL
 """
 
+# v5: how each turn's reply became a notebook (evolve.notebook.ConversionPath), in transcript order.
+_V5 = """
+ALTER TABLE evaluations ADD COLUMN conversions VARCHAR[];             -- per turn: json, fences, percent, bare, rejected
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events", _V1),
     ("judge verdicts on evaluations", _V2),
     ("views: best_so_far follows the engine's incumbent", _V3),
     ("score integrity: isolation, replay status and integrity flag on evaluations", _V4),
+    ("per-turn conversion path of the student's replies", _V5),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

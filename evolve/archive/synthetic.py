@@ -53,6 +53,7 @@ class Turn:
     completion_tokens: int = 0
     model_s: float = 0.0
     exec_s: float = 0.0
+    conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
 
 
 @dataclass
@@ -132,7 +133,7 @@ def trial_result(library_id: str | None, goal: str, split: str, seed: int, score
                f"'rate' = {10 * (score or 0):.1f} Hz is outside the expected range [5, 12] Hz"}]
     turn = TurnClass(reply="```python\nsim.run()\n```", outcome="evaluated", score=score, executed=True,
                 error=None if passed else "ValueError: rate out of range", feedback="feedback",
-                prompt_tokens=900, completion_tokens=300, model_s=2.0, exec_s=1.0)
+                prompt_tokens=900, completion_tokens=300, model_s=2.0, exec_s=1.0, conversion="fences")
     return TrialResult(
         key=key or f"k-{(library_id or 'none')[:16]}-{goal}-{seed}", goal=goal, split=split,
         library_id=library_id, model=model, seed=seed, status="scored" if score is not None else "missing",

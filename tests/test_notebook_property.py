@@ -1,0 +1,108 @@
+"""Never lose what the student wrote: over generated replies that mix fences, py:percent markers, markdown cells,
+markers-less code under markdown headers, stray fence marks inside comments, prose between blocks and
+unterminated fences, every code line of the reply is in the notebook's code, in order.
+
+The generator is seeded (the same 1,500 replies every run), so a failure names the seed that reproduces it."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from evolve.notebook import code_cells, from_reply
+
+CASES = 1500
+
+
+def _cells(rng: random.Random, counter: list[int]) -> list[tuple[str, list[str], list[str]]]:
+    """(kind, lines as written, code lines among them) for a few cells."""
+    cells = []
+    for _ in range(rng.randint(1, 5)):
+        if rng.random() < 0.35:
+            lines = [f"# words {rng.randint(0, 99)}" for _ in range(rng.randint(1, 3))]
+            if rng.random() < 0.4:
+                lines.append("# ```")  # the fence mark in a comment seen in real replies
+            code = []
+            if rng.random() < 0.3:  # code straight under the markdown header, no marker before it
+                code = [_code_line(counter) for _ in range(rng.randint(1, 3))]
+            cells.append(("markdown", lines + code, code))
+        else:
+            lines, code = [], []
+            for _ in range(rng.randint(1, 4)):
+                roll = rng.random()
+                if roll < 0.15:
+                    lines.append("# ```python" if rng.random() < 0.5 else "# ```")
+                elif roll < 0.25:
+                    lines.append("# a comment")
+                elif roll < 0.3:
+                    lines.append("")
+                else:
+                    line = _code_line(counter)
+                    lines.append(line)
+                    code.append(line)
+            if not code:
+                line = _code_line(counter)
+                lines.append(line)
+                code.append(line)
+            cells.append(("code", lines, code))
+    return cells
+
+
+def _code_line(counter: list[int]) -> str:
+    counter[0] += 1
+    n = counter[0]
+    return [f"v_{n} = {n}", f"print('x{n}')", f"import mod_{n}", f"def f_{n}():\n    return {n}"][n % 4]
+
+
+def _percent(cells, markers: bool) -> str:
+    out = []
+    for kind, lines, _ in cells:
+        if markers:
+            out.append("# %% [markdown]" if kind == "markdown" else "# %%")
+        out += lines
+        out.append("")
+    return "\n".join(out)
+
+
+def reply(seed: int) -> tuple[str, list[str]]:
+    """A reply and the code lines it holds, in order."""
+    rng = random.Random(seed)
+    counter = [0]
+    blocks = [_cells(rng, counter) for _ in range(rng.randint(1, 3))]
+    shape = rng.choice(["bare-percent", "one-fence", "fences", "fences"])
+    if shape == "bare-percent":
+        text = "\n".join(_percent(cells, True) for cells in blocks)
+    else:
+        if shape == "one-fence":
+            blocks = [[cell for cells in blocks for cell in cells]]
+        parts = []
+        if rng.random() < 0.5:
+            parts.append("Sure, here is the notebook:")
+        for i, cells in enumerate(blocks):
+            markers = rng.random() < 0.7 or any(k == "markdown" for k, _, _ in cells)
+            language = rng.choice(["python", "py", "", "python3"])
+            last = i == len(blocks) - 1
+            close = "" if last and rng.random() < 0.2 else "\n```"  # an answer cut off inside its fence
+            parts.append(f"```{language}\n{_percent(cells, markers).rstrip()}{close}")
+            if not last and rng.random() < 0.6:
+                parts.append(rng.choice(["Then:", "Next we compute the spectrum.", "## Step 2"]))
+        if rng.random() < 0.4 and parts[-1].endswith("```"):
+            parts.append("Let me know if you need more.")
+        text = "\n\n".join(parts)
+    code = [line for cells in blocks for _, _, lines in cells for line in lines]
+    return text, code
+
+
+@pytest.mark.parametrize("chunk", range(5))
+def test_every_code_line_of_a_generated_reply_is_in_the_notebook_in_order(chunk):
+    for seed in range(chunk * CASES // 5, (chunk + 1) * CASES // 5):
+        text, code = reply(seed)
+        draft = from_reply(text)
+        if not code:
+            assert not draft.ok, (seed, text)  # comment lines alone are no code
+            continue
+        assert draft.ok, (seed, text)
+        have = "\n".join(code_cells(draft.notebook)).split("\n")
+        remaining = iter(have)
+        missing = [line for line in "\n".join(code).split("\n") if not any(line == h for h in remaining)]
+        assert not missing, f"seed {seed}: lost {missing[:3]} from\n{text}"
