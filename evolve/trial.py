@@ -38,7 +38,7 @@ DISCLOSURE_LIMIT = 4
 @dataclass
 class Turn:
     reply: str
-    outcome: str  # "evaluated", "rejected" (no code), "repeated"
+    outcome: str  # "evaluated", "rejected" (no code), "cut" (cut off at max_tokens: not executed), "repeated"
     score: float | None = None
     executed: bool | None = None
     error: str | None = None
@@ -48,6 +48,7 @@ class Turn:
     model_s: float = 0.0
     exec_s: float = 0.0
     conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
+    finish_reason: str | None = None  # the model's ("stop", "length": cut off at max_tokens, ...); None: unknown
 
 
 @dataclass
@@ -179,11 +180,20 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         result.turns.append(turn)
         messages.append({"role": "assistant", "content": completion.text})
         draft = nb_io.from_reply(completion.text)
-        turn.conversion = draft.path
+        turn.conversion, turn.finish_reason = draft.path, completion.finish_reason
+        cut = completion.finish_reason == "length"
+        if cut and draft.ok:
+            # A reply cut off at max_tokens is never executed: its last cell is incomplete, and the SyntaxError it
+            # would earn says nothing the student can act on. The turn counts as cut; the student is told why.
+            turn.outcome, result.stop_reason = "cut", "cut"
+            turn.feedback = render("student_cut_off.md.j2", tokens=completion.record.completion_tokens, code=True)
+            ctx.progress(f"{goal.slug}: turn {number}: the reply was cut off at "
+                         f"{completion.record.completion_tokens} tokens; not executed")
+            messages.append({"role": "user", "content": render("student_rejected.md.j2", reason=turn.feedback)})
+            continue
         if not draft.ok:
             rejected += 1
-            cut = completion.finish_reason == "length"
-            turn.feedback = render("student_cut_off.md.j2", tokens=completion.record.completion_tokens) \
+            turn.feedback = render("student_cut_off.md.j2", tokens=completion.record.completion_tokens, code=False) \
                 if cut else draft.reason
             ctx.progress(f"{goal.slug}: turn {number}: no code in the reply"
                          + (f" (cut off at {completion.record.completion_tokens} tokens)" if cut else ""))
@@ -222,7 +232,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         messages.append({"role": "user", "content": render("student_feedback.md.j2",
                                                             feedback=evaluation.feedback + notes)})
     else:
-        result.stop_reason = "max-turns"
+        result.stop_reason = "cut" if result.turns and result.turns[-1].outcome == "cut" else "max-turns"
     if final is not None:
         result.score, result.executed, result.feedback = final.score, final.executed, final.feedback
         result.checks = [asdict(c) for c in final.checks]

@@ -24,7 +24,7 @@ def run_query(path, name, **params):
 def test_every_query_states_its_question_and_declares_its_parameters():
     found = {q.name: q for q in canned.available(FOLDER)}
     assert set(found) == {"best_set", "skill_ancestry", "sentence_history", "split_gap", "operator_success",
-                          "cost_per_role", "failure_messages", "integrity_flags"}
+                          "cost_per_role", "failure_messages", "integrity_flags", "truncation"}
     for query in found.values():
         assert query.question.endswith((".", "?", ")")) and "?" in query.question, query.name
     assert [(p.name, p.default) for p in found["skill_ancestry"].params] == [
@@ -196,3 +196,24 @@ def test_integrity_flags_lists_the_trials_caught_forging_with_their_reason(tmp_p
                              "ON t.trial_id = e.trial_id WHERE t.status = 'scored' ORDER BY t.seed")
     assert stored[0] == {"isolation": ["fresh-folder", "net-namespace"], "replay_status": "confirmed",
                          "conversions": ["fences"]}
+
+
+def test_truncation_counts_cut_turns_per_goal(tmp_path):
+    from dataclasses import replace as with_
+
+    from evolve.archive import Archive
+    from evolve.archive.synthetic import seed_library, trial_result
+
+    path = tmp_path / "evolve.duckdb"
+    library = seed_library()
+    cut_then_ok = trial_result(library.id, "goal-a", "train", 0, 0.9)
+    cut_then_ok.turns = [with_(cut_then_ok.turns[0], outcome="cut", finish_reason="length", score=None),
+                         cut_then_ok.turns[0]]
+    with Archive.open(path, snapshots=False) as archive:
+        run = archive.start_run({}, seed=library)
+        with archive.transaction():
+            archive.record_trials(run, 0, [cut_then_ok, trial_result(library.id, "goal-b", "train", 0, 0.2)],
+                                  condition="population")
+    rows = {r["goal"]: r for r in run_query(path, "truncation")}
+    assert (rows["goal-a"]["cut_turns"], rows["goal-a"]["turns"], rows["goal-a"]["cut_rate"]) == (1, 2, 0.5)
+    assert rows["goal-b"]["cut_turns"] == 0 and rows["goal-b"]["trials_ending_cut"] == 0

@@ -171,3 +171,23 @@ def test_each_turn_records_how_its_reply_was_read_and_kept_but_unrun_parts_are_t
     assert [t.conversion for t in result.turns] == ["fences", "fences"]
     feedback = handler.calls[1][-1]["content"]
     assert "Note: a ```bash block was kept as text and not run" in feedback
+
+
+def test_a_reply_cut_off_after_its_code_began_is_not_executed_and_the_student_is_asked_for_a_shorter_one(
+        tmp_path, goal):
+    cut = "```python\n# %%\nimport json\ntotal = sum(record(n) for n in (1, 2, 3))\n# %%\njson.dump({'total': tot"
+    ctx, handler = context(tmp_path, [(cut, "length"), GOOD])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert [t.outcome for t in result.turns] == ["cut", "evaluated"] and result.score == 1.0
+    assert result.turns[0].finish_reason == "length"
+    assert result.turns[0].executed is None and result.turns[0].exec_s == 0.0  # never run
+    told = handler.calls[1][-1]["content"]
+    assert "cut off after" in told and "not run" in told
+    assert not (tmp_path / "trials" / result.key[:16] / "turn-1").exists()
+
+
+def test_a_trial_whose_last_reply_is_cut_off_stops_as_cut(tmp_path, goal):
+    cut = ("```python\n# %%\nx = 1\n", "length")
+    ctx, _ = context(tmp_path, [cut, cut], max_turns=2)
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.stop_reason == "cut" and result.score == 0.0

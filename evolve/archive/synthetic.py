@@ -54,6 +54,7 @@ class Turn:
     model_s: float = 0.0
     exec_s: float = 0.0
     conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
+    finish_reason: str | None = None
 
 
 @dataclass
