@@ -9,6 +9,10 @@ Contract:
   that overflows to infinity), nesting checked on the text before parsing, so `RecursionError` never escapes.
 - Both raise `UnsafeFile` (`MissingFile` when there is simply no file), whose message names the file and says
   what is wrong in words a small model can act on. Nothing else escapes for anything the file's author did.
+- `open_regular(name, dir_fd=None)` and `read_capped(fd, cap)` are the two steps under `read_bounded`, for
+  readers with another policy (a domain plugin's trace reader keeps what fits under its cap; the trusted replay
+  opens files relative to a folder descriptor). `open_regular` never follows a final link and never blocks, and
+  returns a descriptor only on a regular file; `read_capped` reads at most `cap + 1` bytes.
 """
 from __future__ import annotations
 
@@ -49,6 +53,51 @@ def _describe(name: str, dir_fd: int) -> str:
         return "not a regular file"
 
 
+def open_regular(name: Path | str, dir_fd: int | None = None) -> int:
+    """A read-only descriptor on the regular file `name` (relative to `dir_fd` when given), opened without
+    following a final link and without blocking; `MissingFile` when there is none, `UnsafeFile` otherwise."""
+    label = Path(name).name or str(name)
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise MissingFile(f"{label} does not exist") from None
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW on a symlink
+            raise UnsafeFile(f"{label} is a symbolic link; evolve reads only a regular file written in place "
+                             f"(links are never followed)") from None
+        if error.errno == errno.ENXIO:
+            raise UnsafeFile(f"{label} is {_describe(str(name), dir_fd)}; it must be a regular file") from None
+        raise UnsafeFile(f"{label} cannot be read ({os.strerror(error.errno) if error.errno else error})") \
+            from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as error:
+        os.close(fd)
+        raise UnsafeFile(f"{label} cannot be read ({os.strerror(error.errno) if error.errno else error})") \
+            from None
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise UnsafeFile(f"{label} is {_kind(mode)}; it must be a regular file")
+    return fd
+
+
+def read_capped(fd: int, cap: int) -> tuple[bytes, bool]:
+    """Up to `cap` bytes from `fd`, and whether there was more. Reads at most `cap + 1` bytes: the size a file
+    reports can change after fstat, so only what arrives is counted."""
+    chunks, total = [], 0
+    while total <= cap:
+        try:
+            chunk = os.read(fd, min(_CHUNK, cap + 1 - total))
+        except BlockingIOError:
+            raise UnsafeFile("the file would block on reading; it must be a regular file") from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    data = b"".join(chunks)
+    return data[:cap], total > cap
+
+
 def read_bounded(path: Path | str, cap_bytes: int) -> bytes:
     """The whole content of the regular file `path`, at most `cap_bytes` long (see the module contract)."""
     path = Path(path)
@@ -64,41 +113,22 @@ def read_bounded(path: Path | str, cap_bytes: int) -> bytes:
                          f"({os.strerror(error.errno) if error.errno else error}); it must be a real folder, "
                          f"not a link") from None
     try:
-        try:
-            fd = os.open(path.name, flags | os.O_NONBLOCK, dir_fd=dir_fd)
-        except FileNotFoundError:
-            raise MissingFile(f"{label} does not exist") from None
-        except OSError as error:
-            if error.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW on a symlink
-                raise UnsafeFile(f"{label} is a symbolic link; evolve reads only a regular file written in place "
-                                 f"(links are never followed)") from None
-            if error.errno == errno.ENXIO:
-                raise UnsafeFile(f"{label} is {_describe(path.name, dir_fd)}; it must be a regular file") from None
-            raise UnsafeFile(f"{label} cannot be read ({os.strerror(error.errno) if error.errno else error})") \
-                from None
+        fd = open_regular(path.name, dir_fd=dir_fd)
     finally:
         os.close(dir_fd)
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFile(f"{label} is {_kind(info.st_mode)}; it must be a regular file")
         if info.st_nlink != 1:
             raise UnsafeFile(f"{label} is a hard link shared with another file; write the file itself")
         if info.st_size > cap_bytes:
             raise UnsafeFile(f"{label} is {_size(info.st_size)}, over the {_size(cap_bytes)} size limit")
-        chunks, total = [], 0
-        while total <= cap_bytes:  # the size can change after fstat: never trust it, count what arrives
-            try:
-                chunk = os.read(fd, min(_CHUNK, cap_bytes + 1 - total))
-            except BlockingIOError:
-                raise UnsafeFile(f"{label} would block on reading; it must be a regular file") from None
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > cap_bytes:
+        try:
+            data, more = read_capped(fd, cap_bytes)
+        except UnsafeFile:
+            raise UnsafeFile(f"{label} would block on reading; it must be a regular file") from None
+        if more:
             raise UnsafeFile(f"{label} is over the {_size(cap_bytes)} size limit")
-        return b"".join(chunks)
+        return data
     except OSError as error:
         raise UnsafeFile(f"{label} cannot be read ({os.strerror(error.errno) if error.errno else error})") from None
     finally:

@@ -26,9 +26,10 @@ import json
 import math
 import os
 import re
-import stat
 from pathlib import Path
 from typing import Any
+
+from evolve.safe_read import UnsafeFile, open_regular, read_capped
 
 TRACE_FILE = "simulation_trace.jsonl"
 MAX_LINES = 12                      # run lines in a summary; a long sweep is elided in the middle
@@ -42,31 +43,10 @@ TRUNCATED = {"v": 2, "event": "hook_error", "where": "reader", "error": "trace t
 # ----------------------------------------------------------------------------- reading hostile files
 def _open_regular(path: Path) -> int | None:
     """A read-only descriptor on `path` if it is a regular file reached without following a final link."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags)
-    except OSError:
+        return open_regular(path)
+    except UnsafeFile:
         return None
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return fd
-    except OSError:
-        pass
-    os.close(fd)
-    return None
-
-
-def _read_capped(fd: int, cap: int) -> tuple[bytes, bool]:
-    """Up to `cap` bytes, and whether there was more."""
-    chunks, total = [], 0
-    while total <= cap:
-        chunk = os.read(fd, min(1 << 20, cap + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    data = b"".join(chunks)
-    return data[:cap], len(data) > cap
 
 
 def read_trace(evidence_dir: str | Path) -> list[dict[str, Any]]:
@@ -80,8 +60,8 @@ def read_trace(evidence_dir: str | Path) -> list[dict[str, Any]]:
     if fd is None:
         return []
     try:
-        data, truncated = _read_capped(fd, MAX_TRACE_BYTES)
-    except OSError:
+        data, truncated = read_capped(fd, MAX_TRACE_BYTES)
+    except (OSError, UnsafeFile):
         return []
     finally:
         os.close(fd)
@@ -114,8 +94,8 @@ def load_sidecar(evidence_dir: str | Path, name: str) -> dict[str, Any] | None:
     if fd is None:
         return None
     try:
-        data, too_big = _read_capped(fd, MAX_SIDECAR_BYTES)
-    except OSError:
+        data, too_big = read_capped(fd, MAX_SIDECAR_BYTES)
+    except (OSError, UnsafeFile):
         return None
     finally:
         os.close(fd)

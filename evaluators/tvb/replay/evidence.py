@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from typing import Any
+
+from evolve.safe_read import MissingFile, UnsafeFile, open_regular, read_capped
 
 from .errors import Forged, Unconfirmed
 
@@ -28,60 +29,37 @@ def _open_in(dir_fd: int, name: str, cap: int) -> bytes:
     if "/" in name or name in (".", "..") or "\0" in name:
         raise Forged(f"evidence file name {name!r} is not a plain file name")
     try:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
-    except FileNotFoundError:
+        fd = open_regular(name, dir_fd=dir_fd)
+    except MissingFile:
         raise Unconfirmed(f"evidence file {name} is missing") from None
-    except OSError as error:
-        raise Unconfirmed(f"evidence file {name} cannot be opened ({error.strerror})") from None
+    except UnsafeFile as error:
+        raise Unconfirmed(f"evidence file {name} cannot be used: {error}") from None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise Unconfirmed(f"evidence file {name} is not a regular file")
-        if st.st_size > cap:
+        if os.fstat(fd).st_size > cap:
             raise Unconfirmed(f"evidence file {name} is larger than {cap >> 20} MiB")
-        chunks, total = [], 0
-        while total <= cap:
-            chunk = os.read(fd, min(1 << 20, cap + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > cap:
+        data, more = read_capped(fd, cap)
+        if more:
             raise Unconfirmed(f"evidence file {name} is larger than {cap >> 20} MiB")
-        return b"".join(chunks)
+        return data
+    except UnsafeFile:
+        raise Unconfirmed(f"evidence file {name} is not a regular file") from None
     finally:
         os.close(fd)
 
 
 def _load_sidecar(dir_fd: int, name: Any) -> dict:
     """The arrays of sidecar `name` (conn-<hex12>.npz, given-<hex12>.npz, rng-<pid>-<seq>.npz), without pickle:
-    through `trace.load_sidecar` (no link followed, size-capped, stored .npy members only, allow_pickle=False),
-    or this module's own equivalent when trace.py has none."""
-    import io
-    import zipfile
-
+    through `trace.load_sidecar` (no link followed, size-capped, stored .npy members only, allow_pickle=False)."""
     import numpy
 
     if not isinstance(name, str) or not SIDECAR_NAME.match(name):
         raise Forged(f"sidecar name {str(name)[:80]!r} is not one the trace hook writes")
     from .. import trace as _trace
 
-    if hasattr(_trace, "load_sidecar"):
-        arrays = _trace.load_sidecar(f"/proc/self/fd/{dir_fd}", name)
-        if arrays is None:
-            raise Unconfirmed(f"sidecar {name} is missing or not a plain .npz file")
-        return {key: numpy.array(value) for key, value in arrays.items()}
-    raw = _open_in(dir_fd, name, MAX_SIDECAR_BYTES)
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:    # declared sizes first: no decompression bomb
-            if sum(info.file_size for info in archive.infolist()) > MAX_SIDECAR_BYTES:
-                raise Unconfirmed(f"sidecar {name} expands beyond {MAX_SIDECAR_BYTES >> 20} MiB")
-        with numpy.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            return {key: numpy.array(npz[key]) for key in npz.files}
-    except (Unconfirmed, Forged):
-        raise
-    except Exception as error:
-        raise Forged(f"sidecar {name} is not a valid .npz file ({type(error).__name__})") from None
+    arrays = _trace.load_sidecar(f"/proc/self/fd/{dir_fd}", name)
+    if arrays is None:
+        raise Unconfirmed(f"sidecar {name} is missing or not a plain .npz file")
+    return {key: numpy.array(value) for key, value in arrays.items()}
 
 
 def read_records(dir_fd: int) -> list[dict]:
