@@ -13,6 +13,7 @@ within the 200 ms after the onset, minus the onset.
 import numpy as np
 
 from evaluators.tvb.replay import series
+from evaluators.tvb.replay.setup import stimulus_onset
 
 VELOCITIES = {"slow": 3.0, "fast": 10.0}
 WINDOW_MS = 200.0
@@ -39,12 +40,6 @@ def _speed(run):
     return float(speed[0]) if speed.size and np.all(speed == speed[0]) else None
 
 
-def _onset(run):
-    params = ((run.stimulus or {}).get("temporal") or {}).get("parameters") or {}
-    onset = params.get("onset")
-    return float(onset) if isinstance(onset, (int, float)) and not isinstance(onset, bool) else None
-
-
 def _monitor(run):
     """Index of the finest monitor that produced samples (TemporalAverage first at equal periods), or None."""
     found = [(d["period"], d["class"] != "TemporalAverage", i) for i, d in enumerate(run.monitors)
@@ -55,7 +50,7 @@ def _monitor(run):
 def _latency(runs, velocity):
     stimulated = [r for r in runs if r.stimulus]
     for run in reversed(stimulated):
-        speed, onset, k = _speed(run), _onset(run), _monitor(run)
+        speed, onset, k = _speed(run), stimulus_onset(run), _monitor(run)
         i = run.label_index(TARGET)
         if speed is None or abs(speed - velocity) > 1e-6 * velocity or onset is None or k is None or i is None:
             continue

@@ -13,6 +13,7 @@ averaged over regions.
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import default_weights
 
 TRANSIENT_MS = 500.0
 COUPLING = 0.2
@@ -21,12 +22,6 @@ COUPLING = 0.2
 def activity_std(times, v):
     """The reference's analysis of v (time x regions)."""
     return float(v[times > TRANSIENT_MS].std(axis=0).mean())
-
-
-def _default_weights():
-    from tvb.datatypes.connectivity import Connectivity
-
-    return np.asarray(Connectivity.from_file().weights, dtype=float)
 
 
 def _coupling_a(run):
@@ -51,7 +46,7 @@ def recompute(runs):
                   and abs(_coupling_a(r) - COUPLING) <= 1e-6 and r.connectivity is not None]
     if not candidates:
         return {}
-    default = _default_weights()
+    default = default_weights()
     out = {}
     for name in ("raw", "norm"):
         pool = [r for r in candidates if _condition(r, default) == name]

@@ -10,6 +10,7 @@ onset being the simulated pulse's own (the equation's `onset` parameter; 1000 ms
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import stimulated_labels, stimulus_onset
 
 ONSET_MS = 1000.0
 WINDOW_MS = 300.0
@@ -31,30 +32,15 @@ def _param_is(run, name, value):
     return x.size > 0 and bool(np.all(np.abs(x - value) <= 1e-6))
 
 
-def _stimulated(run):
-    """Labels of the regions the run's stimulus weights (the replay checked them against the weights)."""
-    stim = run.stimulus or {}
-    if stim.get("labels") is not None:
-        return [str(x) for x in stim.get("labels") or []]
-    regions = stim.get("regions") or []
-    return [run.region_labels[i] for i in regions if isinstance(i, int) and 0 <= i < len(run.region_labels)]
-
-
-def _onset(run):
-    params = ((run.stimulus or {}).get("temporal") or {}).get("parameters") or {}
-    onset = params.get("onset")
-    return float(onset) if isinstance(onset, (int, float)) and not isinstance(onset, bool) else ONSET_MS
-
-
 def _ptp(runs, a4):
     """The evoked response of the condition with this a_4, or None when no run fits."""
     candidates = []
     for run, k in find_outputs(runs, model="JansenRit", monitor_classes=("TemporalAverage",), voi=("y1", "y2")):
         m1 = run.label_index(TARGET)
-        if _stimulated(run) != [TARGET] or m1 is None or not _param_is(run, "a_4", a4):
+        if stimulated_labels(run) != [TARGET] or m1 is None or not _param_is(run, "a_4", a4):
             continue
         times, data, _ = series(runs, run, k)
-        onset = _onset(run)
+        onset = stimulus_onset(run, ONSET_MS)
         if not (len(times) and times.max() > onset):
             continue
         candidates.append((run, k, times, data, onset, m1))

@@ -10,6 +10,7 @@ Per region: the largest |V - baseline| over [onset, onset + 300 ms), the baselin
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import stimulated_labels, stimulus_onset
 
 ONSET_MS = 1500.0
 BASELINE_MS = 50.0
@@ -23,27 +24,12 @@ def contralateral_response(times, v, onset, opposite):
     return float(peak[opposite].mean())
 
 
-def _stimulated(run):
-    """Labels of the regions the run's stimulus weights (the replay checked them against the weights)."""
-    stim = run.stimulus or {}
-    if stim.get("labels") is not None:
-        return [str(x) for x in stim.get("labels") or []]
-    regions = stim.get("regions") or []
-    return [run.region_labels[i] for i in regions if isinstance(i, int) and 0 <= i < len(run.region_labels)]
-
-
-def _onset(run):
-    params = ((run.stimulus or {}).get("temporal") or {}).get("parameters") or {}
-    onset = params.get("onset")
-    return float(onset) if isinstance(onset, (int, float)) and not isinstance(onset, bool) else ONSET_MS
-
-
 def _response(runs, target, opposite_prefix):
     for run, k in find_outputs(runs, model="Generic2dOscillator", monitor_classes=("TemporalAverage",), voi="V"):
-        if _stimulated(run) != [target]:
+        if stimulated_labels(run) != [target]:
             continue
         times, data, _ = series(runs, run, k)
-        onset = _onset(run)
+        onset = stimulus_onset(run, ONSET_MS)
         baseline = (times > onset - BASELINE_MS) & (times < onset)
         window = (times >= onset) & (times < onset + WINDOW_MS)
         opposite = np.array([i for i, lab in enumerate(run.region_labels) if lab.startswith(opposite_prefix)], dtype=int)

@@ -12,6 +12,7 @@ upper-triangle FC.
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import uniform
 
 TRANSIENT_MS = 1000.0
 SEEDS = (1, 2, 3)
@@ -30,14 +31,6 @@ def reliability_and_mean(fcs):
     reliability = float(np.mean([np.corrcoef(fcs[i][upper], fcs[j][upper])[0, 1] for i, j in pairs]))
     mean_fc = float(np.mean([fc[upper].mean() for fc in fcs]))
     return reliability, mean_fc
-
-
-def _scalar(value):
-    try:
-        values = np.asarray(value, dtype=float).ravel()
-    except (TypeError, ValueError):
-        return None
-    return float(values[0]) if values.size and np.all(values == values[0]) else None
 
 
 def _seed(run):
@@ -72,8 +65,8 @@ def recompute(runs):
             continue
         candidates.append((run, k, times, data))
     as_asked = [c for c in candidates if (c[0].coupling or {}).get("class") == "Linear" and
-                _scalar(((c[0].coupling or {}).get("params") or {}).get("a")) is not None and
-                abs(_scalar(c[0].coupling["params"]["a"]) - COUPLING_A) <= 1e-9]
+                uniform(((c[0].coupling or {}).get("params") or {}).get("a")) is not None and
+                abs(uniform(c[0].coupling["params"]["a"]) - COUPLING_A) <= 1e-9]
     chosen = _pick(as_asked) if len(as_asked) >= 3 else None
     chosen = chosen or _pick(candidates)
     if chosen is None:

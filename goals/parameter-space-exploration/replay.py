@@ -11,6 +11,7 @@ returned only when every one of the eight points was simulated; best_*: the refe
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import uniform
 
 COUPLINGS = [0.05, 0.1, 0.2, 0.3]
 NOISES = [0.0001, 0.001]
@@ -31,14 +32,6 @@ def best_point(grid):
     return COUPLINGS[i], NOISES[j], grid[i][j]
 
 
-def _scalar(value):
-    try:
-        values = np.asarray(value, dtype=float).ravel()
-    except (TypeError, ValueError):
-        return None
-    return float(values[0]) if values.size and np.all(values == values[0]) else None
-
-
 def _is(value, target):
     return value is not None and abs(value - target) <= 1e-6 * target
 
@@ -49,8 +42,8 @@ def recompute(runs):
         noise = run.record.get("noise") if isinstance(run.record, dict) else None
         if not run.stochastic or not isinstance(noise, dict):
             continue
-        a = _scalar(((run.coupling or {}).get("params") or {}).get("a"))
-        nsig = _scalar(noise.get("nsig"))
+        a = uniform(((run.coupling or {}).get("params") or {}).get("a"))
+        nsig = uniform(noise.get("nsig"))
         g = next((g for g in COUPLINGS if _is(a, g)), None)
         d = next((d for d in NOISES if _is(nsig, d)), None)
         if g is not None and d is not None:

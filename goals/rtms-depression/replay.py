@@ -13,6 +13,7 @@ ties. Measure: E of lPFCDL averaged over t >= 500 ms.
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import close, trace_number
 
 REGION = "lPFCDL"
 START_MS = 500.0
@@ -24,21 +25,6 @@ THESIS = {"c_ee": 14.05, "c_ei": 12.44, "c_ie": 16.76, "c_ii": 2.0, "tau_e": 16.
 def mean_e(times, data, i_e, region):
     """The reference's measure: mean E of `region` from 500 ms on."""
     return float(data[times >= START_MS, i_e, region, 0].mean())
-
-
-def _num(encoded):
-    """A trace-encoded number (plain, or an array whose values are all equal) as float; None otherwise."""
-    if isinstance(encoded, bool):
-        return None
-    if isinstance(encoded, (int, float)):
-        return float(encoded)
-    if isinstance(encoded, dict) and isinstance(encoded.get("min"), (int, float)) and encoded.get("min") == encoded.get("max"):
-        return float(encoded["min"])
-    return None
-
-
-def _close(a, b):
-    return a is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
 def _param(run, name):
@@ -56,12 +42,12 @@ def _p_at(run, k):
 
 def _setup_score(run, total_ms, k):
     score = 0
-    score += all(_param(run, n) is not None and _param(run, n).size == 1 and _close(float(_param(run, n)[0]), v)
+    score += all(_param(run, n) is not None and _param(run, n).size == 1 and close(float(_param(run, n)[0]), v)
                  for n, v in THESIS.items())
     cpl = run.coupling or {}
-    score += cpl.get("class") == "Linear" and _close(_num((cpl.get("params") or {}).get("a")), 0.0154)
-    score += run.stochastic and _close(_num((run.record.get("noise") or {}).get("nsig")), 1e-4)
-    score += _close(run.dt, 0.1)
+    score += cpl.get("class") == "Linear" and close(trace_number((cpl.get("params") or {}).get("a")), 0.0154)
+    score += run.stochastic and close(trace_number((run.record.get("noise") or {}).get("nsig")), 1e-4)
+    score += close(run.dt, 0.1)
     score += total_ms >= 2000.0 - 1e-6
     p = _param(run, "P")
     if p is not None and p.size == len(run.region_labels):     # region-wise drive: 2.22 everywhere else
@@ -73,7 +59,7 @@ def _stimulus_score(run, k):
     stim = run.stimulus or {}
     temporal = stim.get("temporal") or {}
     score = (stim.get("regions") or []) == [k]
-    score += temporal.get("class") == "PulseTrain" and _close(_num((temporal.get("parameters") or {}).get("T")), 100.0)
+    score += temporal.get("class") == "PulseTrain" and close(trace_number((temporal.get("parameters") or {}).get("T")), 100.0)
     return score
 
 
@@ -88,11 +74,11 @@ def _conditions(runs):
         if not (times >= START_MS).any():
             continue
         p = _p_at(run, k)
-        if run.stimulus is None and _close(p, P_HEALTHY):
+        if run.stimulus is None and close(p, P_HEALTHY):
             condition, score = "mean_e_healthy", _setup_score(run, total_ms, k)
-        elif run.stimulus is None and _close(p, P_DEPRESSED):
+        elif run.stimulus is None and close(p, P_DEPRESSED):
             condition, score = "mean_e_depressed", _setup_score(run, total_ms, k)
-        elif run.stimulus is not None and _close(p, P_DEPRESSED):
+        elif run.stimulus is not None and close(p, P_DEPRESSED):
             condition, score = "mean_e_depressed_rtms", (_stimulus_score(run, k), _setup_score(run, total_ms, k))
         else:
             continue

@@ -9,6 +9,7 @@ t > 500 ms.
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import close, trace_number
 
 BURN_IN_MS = 500.0
 GENOTYPES = {"mean_e_aa": (12.0, 4.0, 0.010), "mean_e_ag": (11.0, 5.0, 0.009), "mean_e_gg": (10.0, 6.0, 0.008)}
@@ -17,21 +18,6 @@ GENOTYPES = {"mean_e_aa": (12.0, 4.0, 0.010), "mean_e_ag": (11.0, 5.0, 0.009), "
 def mean_e(times, data, i_e):
     """The reference's measure: mean E over regions after the burn-in."""
     return float(data[times > BURN_IN_MS, i_e, :, 0].mean())
-
-
-def _num(encoded):
-    """A trace-encoded number (plain, or an array whose values are all equal) as float; None otherwise."""
-    if isinstance(encoded, bool):
-        return None
-    if isinstance(encoded, (int, float)):
-        return float(encoded)
-    if isinstance(encoded, dict) and isinstance(encoded.get("min"), (int, float)) and encoded.get("min") == encoded.get("max"):
-        return float(encoded["min"])
-    return None
-
-
-def _close(a, b):
-    return a is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
 def _uniform(run, name):
@@ -45,9 +31,9 @@ def _uniform(run, name):
 
 def _score(run, total_ms, g):
     cpl = run.coupling or {}
-    return (_close(_uniform(run, "P"), 0.5)
-            + (cpl.get("class") == "Linear" and _close(_num((cpl.get("params") or {}).get("a")), g))
-            + (not run.stochastic) + _close(run.dt, 0.1) + (total_ms >= 1500.0 - 1e-6))
+    return (close(_uniform(run, "P"), 0.5)
+            + (cpl.get("class") == "Linear" and close(trace_number((cpl.get("params") or {}).get("a")), g))
+            + (not run.stochastic) + close(run.dt, 0.1) + (total_ms >= 1500.0 - 1e-6))
 
 
 def recompute(runs):
@@ -55,7 +41,7 @@ def recompute(runs):
     for run, m in find_outputs(runs, model="WilsonCowan", monitor_classes=("TemporalAverage",), voi="E"):
         c_ee, c_ei = _uniform(run, "c_ee"), _uniform(run, "c_ei")
         for key, (ee, ei, g) in GENOTYPES.items():
-            if not (_close(c_ee, ee) and _close(c_ei, ei)):
+            if not (close(c_ee, ee) and close(c_ei, ei)):
                 continue
             times, data, total_ms = series(runs, run, m)
             if not (times > BURN_IN_MS).any():

@@ -9,6 +9,7 @@ parameter; 500 ms as GOAL.md asks when the equation has none).
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import stimulus_onset
 
 ONSET_MS = 500.0
 BASELINE_MS = 100.0
@@ -26,16 +27,11 @@ def peak_and_latency(times, v, onset, index):
 KEYS = ("peak_rv1", "peak_rv2", "latency_rv1_ms", "latency_rv2_ms")
 
 
-def _onset(run):
-    params = (run.stimulus.get("temporal") or {}).get("parameters") or {}
-    return float(params["onset"]) if isinstance(params.get("onset"), (int, float)) else ONSET_MS
-
-
 def recompute(runs):
     stimulated = [r for r in runs if r.stimulus]
     found = list(find_outputs(stimulated, model="Generic2dOscillator", monitor_classes=("TemporalAverage",),
                               voi="V"))
-    ends = [(series(stimulated, run, k)[0], _onset(run)) for run, k in found]
+    ends = [(series(stimulated, run, k)[0], stimulus_onset(run, ONSET_MS)) for run, k in found]
     if ends and all(len(t) == 0 or t.max() <= onset for t, onset in ends):
         # Stimulated runs were simulated, but none reached its own pulse: no evoked response exists in them, so
         # any peak or latency the notebook reports did not come from its simulations.
@@ -45,7 +41,7 @@ def recompute(runs):
         if i_v1 is None or i_v2 is None:
             continue
         times, data, _ = series(stimulated, run, k)
-        onset = _onset(run)
+        onset = stimulus_onset(run, ONSET_MS)
         if not (len(times) and times.min() < onset - BASELINE_MS / 2 and times.max() > onset):
             continue
         v = data[:, run.voi(k, "V"), :, 0]

@@ -7,6 +7,7 @@ nsig 0.001, at most 0.01), the latest on ties. Measure: each region's temporal s
 averaged over regions; the ratio stochastic / deterministic.
 """
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import close, trace_number
 
 BURN_IN_MS = 500.0
 
@@ -17,29 +18,14 @@ def region_averaged_std(times, data, i_v):
     return float(v.std(axis=0).mean())
 
 
-def _num(encoded):
-    """A trace-encoded number (plain, or an array whose values are all equal) as float; None otherwise."""
-    if isinstance(encoded, bool):
-        return None
-    if isinstance(encoded, (int, float)):
-        return float(encoded)
-    if isinstance(encoded, dict) and isinstance(encoded.get("min"), (int, float)) and encoded.get("min") == encoded.get("max"):
-        return float(encoded["min"])
-    return None
-
-
-def _close(a, b):
-    return a is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
-
-
 def _score(run, total_ms):
     cpl = run.coupling or {}
-    score = ((cpl.get("class") == "Linear" and _close(_num((cpl.get("params") or {}).get("a")), 0.0154))
-             + _close(run.dt, 0.1) + (total_ms >= 2000.0 - 1e-6))
+    score = ((cpl.get("class") == "Linear" and close(trace_number((cpl.get("params") or {}).get("a")), 0.0154))
+             + close(run.dt, 0.1) + (total_ms >= 2000.0 - 1e-6))
     if run.stochastic:
         noise = run.record.get("noise") or {}
-        nsig = _num(noise.get("nsig"))
-        score += (noise.get("class") == "Additive") + (nsig is not None and 0 < nsig <= 0.01) + _close(nsig, 0.001)
+        nsig = trace_number(noise.get("nsig"))
+        score += (noise.get("class") == "Additive") + (nsig is not None and 0 < nsig <= 0.01) + close(nsig, 0.001)
     return score
 
 

@@ -13,10 +13,10 @@ The weights are those of the connectivity the replay re-ran (`run.connectivity`)
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import close, default_weights, structural_weights, trace_number, zeroed
 
 LESION, PARTNER = "lM1", "rM1"
 TRANSIENT_MS = 1000.0
-_DEFAULT = []
 
 
 def fc_matrix(times, data, i_v):
@@ -24,57 +24,20 @@ def fc_matrix(times, data, i_v):
     return np.corrcoef(data[times >= TRANSIENT_MS, i_v, :, 0].T)
 
 
-def _num(encoded):
-    """A trace-encoded number (plain, or an array whose values are all equal) as float; None otherwise."""
-    if isinstance(encoded, bool):
-        return None
-    if isinstance(encoded, (int, float)):
-        return float(encoded)
-    if isinstance(encoded, dict) and isinstance(encoded.get("min"), (int, float)) and encoded.get("min") == encoded.get("max"):
-        return float(encoded["min"])
-    return None
-
-
-def _close(a, b):
-    return a is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
-
-
-def _zeroed(matrix, k):
-    out = np.array(matrix, dtype=np.float64)
-    out[k, :] = 0.0
-    out[:, k] = 0.0
-    return out
-
-
-def _default_weights():
-    """The default connectome's weights, float64 (what GOAL.md's conditions start from)."""
-    if not _DEFAULT:
-        from tvb.datatypes.connectivity import Connectivity
-
-        _DEFAULT.append(np.asarray(Connectivity.from_file().weights, dtype=np.float64))
-    return _DEFAULT[0]
-
-
-def structural_weights(run):
-    """The weights of the connectivity the run simulated (as re-run), or None."""
-    weights = getattr(run.connectivity, "weights", None)
-    return None if weights is None else np.asarray(weights, dtype=np.float64)
-
-
 def _score(run, total_ms, weights, k):
-    w0 = _default_weights()
+    w0 = default_weights()
     cpl = run.coupling or {}
     noise = run.record.get("noise") or {}
     speed = getattr(run.connectivity, "speed", None)
     speed = np.asarray([] if speed is None else speed, dtype=np.float64).ravel()
     speed = float(speed[0]) if speed.size and np.all(speed == speed[0]) else None
     lesioned = not weights[k, :].any() and not weights[:, k].any()
-    expected = _zeroed(w0, k) if lesioned else w0
+    expected = zeroed(w0, k) if lesioned else w0
     return ((weights.shape == expected.shape and np.array_equal(weights, expected))
-            + _close(speed, 4.0)
-            + (cpl.get("class") == "Linear" and _close(_num((cpl.get("params") or {}).get("a")), 0.2))
-            + (run.stochastic and noise.get("class") == "Additive" and _close(_num(noise.get("nsig")), 1e-3))
-            + _close(run.dt, 0.1) + (total_ms >= 4000.0 - 1e-6))
+            + close(speed, 4.0)
+            + (cpl.get("class") == "Linear" and close(trace_number((cpl.get("params") or {}).get("a")), 0.2))
+            + (run.stochastic and noise.get("class") == "Additive" and close(trace_number(noise.get("nsig")), 1e-3))
+            + close(run.dt, 0.1) + (total_ms >= 4000.0 - 1e-6))
 
 
 def recompute(runs):

@@ -7,6 +7,7 @@ set-up wins (default model parameters, deterministic Heun, dt 0.1, 1000 ms), the
 averaged over all regions and t > 500 ms. Both lists are returned only when all three strengths were simulated.
 """
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import close, trace_number
 
 STRENGTHS = (0.005, 0.02, 0.2)
 BURN_IN_MS = 500.0
@@ -17,19 +18,8 @@ def mean_e(times, data, i_e):
     return float(data[times > BURN_IN_MS, i_e, :, 0].mean())
 
 
-def _num(encoded):
-    """A trace-encoded number (plain, or an array whose values are all equal) as float; None otherwise."""
-    if isinstance(encoded, bool):
-        return None
-    if isinstance(encoded, (int, float)):
-        return float(encoded)
-    if isinstance(encoded, dict) and isinstance(encoded.get("min"), (int, float)) and encoded.get("min") == encoded.get("max"):
-        return float(encoded["min"])
-    return None
-
-
 def _close(a, b):
-    return a is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b)) + 1e-9
+    return close(a, b, atol=1e-9)
 
 
 def _score(run, total_ms):
@@ -41,7 +31,7 @@ def recompute(runs):
     best = {}
     for run, m in find_outputs(runs, model="WilsonCowan", monitor_classes=("TemporalAverage",), voi="E"):
         cpl = run.coupling or {}
-        a = _num((cpl.get("params") or {}).get("a"))
+        a = trace_number((cpl.get("params") or {}).get("a"))
         if cpl.get("class") != "Linear" or a is None:
             continue
         for s in STRENGTHS:

@@ -12,6 +12,7 @@ reference's `conn.weights`).
 import numpy as np
 
 from evaluators.tvb.replay import find_outputs, series
+from evaluators.tvb.replay.setup import close, structural_weights, trace_number
 
 BURN_IN_MS = 5000.0
 
@@ -26,33 +27,12 @@ def fc_measures(times, data, i_s, weights):
     return mean_fc, fc_sc
 
 
-def _num(encoded):
-    """A trace-encoded number (plain, or an array whose values are all equal) as float; None otherwise."""
-    if isinstance(encoded, bool):
-        return None
-    if isinstance(encoded, (int, float)):
-        return float(encoded)
-    if isinstance(encoded, dict) and isinstance(encoded.get("min"), (int, float)) and encoded.get("min") == encoded.get("max"):
-        return float(encoded["min"])
-    return None
-
-
-def _close(a, b):
-    return a is not None and abs(a - b) <= 1e-6 * max(1.0, abs(b))
-
-
-def structural_weights(run):
-    """The weights of the connectivity the run simulated (as re-run), or None."""
-    weights = getattr(run.connectivity, "weights", None)
-    return None if weights is None else np.asarray(weights, dtype=np.float64)
-
-
 def _score(run, total_ms, period):
     cpl = run.coupling or {}
     noise = run.record.get("noise") or {}
-    return ((run.stochastic and noise.get("class") == "Additive") + (run.stochastic and _close(_num(noise.get("nsig")), 1e-6))
-            + (cpl.get("class") == "Linear" and _close(_num((cpl.get("params") or {}).get("a")), 0.0065))
-            + _close(run.dt, 1.0) + (total_ms >= 35000.0 - 1e-6) + _close(period, 10.0))
+    return ((run.stochastic and noise.get("class") == "Additive") + (run.stochastic and close(trace_number(noise.get("nsig")), 1e-6))
+            + (cpl.get("class") == "Linear" and close(trace_number((cpl.get("params") or {}).get("a")), 0.0065))
+            + close(run.dt, 1.0) + (total_ms >= 35000.0 - 1e-6) + close(period, 10.0))
 
 
 def recompute(runs):

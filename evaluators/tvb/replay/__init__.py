@@ -82,10 +82,13 @@ reported value that a check credited is then forged. Use None only where no hone
 produce the number; where you merely cannot tell, omit the key. Pick runs by what was simulated (model class, monitor,
 length), never by what the notebook says. Values must be JSON-serialisable (convert numpy numbers). The
 function runs in the trusted replay process; if it raises, the report is `unconfirmed` with the traceback.
-Helpers: `find_outputs(...)`, `series(...)`, `ReplayedRun.output(...)`, `.voi(...)`, `.label_index(...)`.
+Helpers: `find_outputs(...)`, `series(...)`, `ReplayedRun.output(...)`, `.voi(...)`, `.label_index(...)`;
+for telling conditions apart, `setup.py` (trace_number, close, uniform, stimulus_onset, stimulated_labels,
+default_weights, structural_weights, zeroed).
 
 Modules (each with its own contract):
     runs.py      ReplayedRun, find_outputs, series: what a goal's recompute(runs) receives (goal authors' side)
+    setup.py     reading a replayed run's set-up (parameters, stimulus, connectome): goal authors' helpers
     process.py   run_replay: the evaluator side (child process, environment, limits, kill, reading the report)
     __main__.py  the child's entry script (`python -I .../replay/__main__.py`)
     verdict.py   replay_evidence: the replay of one evidence folder, the goal's recompute, the report
