@@ -74,7 +74,7 @@ class CallPolicy:
 
 
 def _default_roles() -> dict[str, RoleSettings]:
-    return {"student": RoleSettings("local/qwen2.5-coder-1.5b"),
+    return {"student": RoleSettings("local/qwen2.5-coder-1.5b", max_tokens=2048),
             "mutator": RoleSettings("local/qwen2.5-coder-1.5b", temperature=0.7, max_tokens=2048)}
 
 
@@ -92,6 +92,11 @@ class TrialSettings:
     skill_budget_bytes: int = field(default=12_000, metadata={"min": 0})
     skill_budget_by_model: dict[str, int] = field(default_factory=lambda: {"local/qwen2.5-coder-1.5b": 9_000})
     cache: bool = True
+    answer_margin: float = field(default=2.5, metadata={"min": 0})
+    answer_min_tokens: int = field(default=1024, metadata={"min": 1})
+    repair: Literal["cells", "whole"] = "cells"
+    hint_bytes: int = field(default=1500, metadata={"min": 0})
+    resample_temperature_step: float = field(default=0.3, metadata={"min": 0})
 
     def budget_for(self, model: str) -> int:
         return self.skill_budget_by_model.get(model, self.skill_budget_bytes)

@@ -68,6 +68,7 @@ class Evaluation:
     checks: list[CheckResult] = field(default_factory=list)  # credited results, full (unredacted) messages
     pitfalls: list[Pitfall] = field(default_factory=list)
     error: str | None = None  # the notebook's error (or the infrastructure error when status is "error")
+    error_cell: int | None = None  # index in notebook.cells of the cell that failed (the sandbox's record)
     wall_s: float = 0.0
     isolation: list[str] = field(default_factory=list)
     results: dict[str, Any] | None = None
@@ -99,7 +100,8 @@ class Evaluation:
             "status": self.status, "score": self.score, "executed": self.executed,
             "executed_credit": self.executed_credit, "did_work": self.did_work,
             "checks": [asdict(c) for c in self.checks], "pitfalls": [asdict(p) for p in self.pitfalls],
-            "error": self.error, "isolation": self.isolation, "wall_s": round(self.wall_s, 3),
+            "error": self.error, "error_cell": self.error_cell, "isolation": self.isolation,
+            "wall_s": round(self.wall_s, 3),
             "metrics": self.metrics, "results": self.results, "trace_records": len(self.trace),
             "integrity": self.integrity, "replay": self.replay.to_json() if self.replay else None,
             "feedback": self.feedback, "workdir": str(self.workdir) if self.workdir else None,
@@ -317,6 +319,7 @@ def assess(record: ExecutionRecord, notebook: NotebookNode, goal: Goal, plugin: 
     """Score an execution that already happened (separated so a pool can execute and this can judge).
     Never raises for anything the notebook did; anything that goes wrong on our side is status "error"."""
     evaluation = Evaluation(status="scored", score=None, executed=record.executed, error=record.error,
+                            error_cell=record.error_cell,
                             wall_s=record.wall_s, isolation=list(record.isolation), workdir=record.workdir,
                             notebook=record.notebook, folder=Path(folder) if folder else None)
     if record.infrastructure_error:  # the kernel, its sandbox, a startup file or the preload failed

@@ -1,8 +1,17 @@
 """A trial: one student model, given some skills, tries to solve one goal. The unit of cost and of evidence.
 
 Turns: the student writes a notebook → it is executed and scored → the feedback goes back → it fixes it, up to
-`max_turns`. It stops early when solved, when the student repeats its previous code, or when it answers with
-prose twice. The final notebook's score is the trial's score.
+`max_turns`. The final notebook's score is the trial's score. What each turn does (evolve.repair holds the pieces):
+- The answer budget is sized to the goal (`answer_tokens`: a margin over the reference solution's length); a
+  reply cut off at it is never executed (outcome "cut") and the student is asked for a shorter one.
+- A notebook that fails in a cell gets feedback naming the cell, the line, the error and what the cells before it
+  defined, plus the library's passages that match the error (none without skills); with `repair = "cells"` the
+  student answers with the failing cell and those after it, and the cells before it are kept.
+- A reply whose code was already executed is not run again: the request is resampled with another seed and a
+  higher temperature (outcome "repeated"; it uses a turn).
+- Each call sees the system prompt and task, then only the last exchange (the last notebook as run, and its
+  feedback), so prompts stay the same size over turns and the cached prefix is shared.
+It stops when solved, when the turns are spent, or when the student answers with prose twice.
 
 Outcomes are honest: a student that never wrote code scored 0 (its failure); a model provider that stayed down,
 a goal whose checks broke, or an evaluation that failed on our side makes the trial `missing` with no score.
@@ -22,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import notebook as nb_io
+from . import repair
 from .config import EvaluationSettings, ScoreWeights, TrialSettings
 from .evaluation import Evaluation, evaluate, notebook_limits
 from .goals import Goal
@@ -31,8 +41,9 @@ from .plugin import DomainPlugin
 from .routing import Routed, listing, parse_request, route
 from .templates import render
 
-HARNESS_VERSION = "2"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
+HARNESS_VERSION = "3"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
+CHARS_PER_TOKEN = 3.5  # Python source, for a BPE tokenizer (Qwen2.5's: 3.3-3.8 on the references)
 
 
 @dataclass
@@ -49,6 +60,11 @@ class Turn:
     exec_s: float = 0.0
     conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
     finish_reason: str | None = None  # the model's ("stop", "length": cut off at max_tokens, ...); None: unknown
+    max_tokens: int | None = None  # the answer budget this call had
+    kept_cells: int = 0  # cells kept from the last notebook before this reply's (a repair; 0: run as sent)
+    hints: list[str] = field(default_factory=list)  # skill passages put into this turn's feedback ("skill: heading")
+    resample: int = 0  # > 0: asked again after a repeated reply (the n-th resample, another seed, hotter)
+    solved: bool = False  # this turn's notebook ran and passed every check
 
 
 @dataclass
@@ -139,7 +155,9 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     model = model or ctx.client.settings("student").model
     started = time.monotonic()
     limits = notebook_limits(ctx.evaluation, goal)
-    task = render("student_task.md.j2", request=goal.request.strip(), timeout_s=limits.total_timeout_s)
+    lines = answer_lines(goal)
+    task = render("student_task.md.j2", request=goal.request.strip(), timeout_s=limits.total_timeout_s, lines=lines,
+                  cut_tokens=0)
     budget = ctx.settings.budget_for(model)
     chosen: tuple[str, ...] = ()
     disclosure_turn: Turn | None = None
@@ -164,21 +182,33 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
                          injected=list(routed.names), over_budget=list(routed.over_budget))
     if disclosure_turn:
         result.turns.append(disclosure_turn)
+    role = ctx.client.settings("student")
+    max_tokens = answer_tokens(goal, ctx.settings, role.max_tokens)
+    head, exchange = messages[:2], None  # the next call sees the task and only the last exchange about it
     final: Evaluation | None = None
-    previous_code, rejected = None, 0
+    executed_notebook = None  # the last notebook run (spliced), what a repair reply continues
+    failure: repair.Failure | None = None
+    seen_code: set[str] = set()
+    previous_code, rejected, resamples, repeat_pending = None, 0, 0, False
     trial_dir: Path | None = None
     for number in range(1, ctx.settings.max_turns + 1):
-        ctx.progress(f"{goal.slug}: turn {number}/{ctx.settings.max_turns}: asking {model}")
+        call = {"model": model, "seed": seed, "max_tokens": max_tokens}
+        if repeat_pending:  # the last reply repeated executed code: ask again, differently
+            call["seed"] = seed + 1009 * resamples
+            call["temperature"] = role.temperature + ctx.settings.resample_temperature_step * resamples
+        ctx.progress(f"{goal.slug}: turn {number}/{ctx.settings.max_turns}: asking {model}"
+                     + (f" (resample {resamples}, temperature {call['temperature']:.2f})" if repeat_pending else ""))
         try:
-            completion = ctx.client.complete("student", messages, model=model, seed=seed)
+            completion = ctx.client.complete("student", head + (exchange or []), **call)
         except ProviderDown as error:
             return _missing(goal, library, model, seed, f"model provider down: {error}", started, result)
         except ModelCallError as error:
             return _missing(goal, library, model, seed, f"model call failed: {error}", started, result)
         turn = Turn(reply=completion.text, outcome="rejected", prompt_tokens=completion.record.prompt_tokens,
-                    completion_tokens=completion.record.completion_tokens, model_s=completion.record.latency_s)
+                    completion_tokens=completion.record.completion_tokens, model_s=completion.record.latency_s,
+                    max_tokens=max_tokens, resample=resamples if repeat_pending else 0)
         result.turns.append(turn)
-        messages.append({"role": "assistant", "content": completion.text})
+        repeat_pending = False
         draft = nb_io.from_reply(completion.text)
         turn.conversion, turn.finish_reason = draft.path, completion.finish_reason
         cut = completion.finish_reason == "length"
@@ -189,7 +219,12 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             turn.feedback = render("student_cut_off.md.j2", tokens=completion.record.completion_tokens, code=True)
             ctx.progress(f"{goal.slug}: turn {number}: the reply was cut off at "
                          f"{completion.record.completion_tokens} tokens; not executed")
-            messages.append({"role": "user", "content": render("student_rejected.md.j2", reason=turn.feedback)})
+            # The cut reply is not shown again (a small model shown its rambling answer writes it again); the task
+            # itself says the last answer was too long, so the request differs and so does the sample.
+            head = [head[0], {"role": "user", "content": render(
+                "student_task.md.j2", request=goal.request.strip(), timeout_s=limits.total_timeout_s, lines=lines,
+                cut_tokens=completion.record.completion_tokens)}]
+            exchange, failure = None, None
             continue
         if not draft.ok:
             rejected += 1
@@ -200,18 +235,32 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             if rejected >= 2:
                 result.stop_reason = "prose"
                 break
-            messages.append({"role": "user", "content": render("student_rejected.md.j2", reason=turn.feedback)})
+            exchange, failure = _exchange(completion.text, render("student_rejected.md.j2", reason=turn.feedback)), None
             continue
-        code = nb_io.code_text(draft.notebook)
-        if code == previous_code:
+        notebook, notes = draft.notebook, list(draft.notes)
+        if executed_notebook is not None and ctx.settings.repair == "cells":
+            # A reply with `# %% cell N` labels patches the last notebook; an unlabelled answer to a failure
+            # continues the cells that ran (unless it is a whole notebook). Either way nothing is rewritten twice.
+            patched = repair.patch(executed_notebook, completion.text)
+            if patched is None and failure is not None and not failure.first:
+                patched = repair.splice(executed_notebook, failure.index, notebook)
+            if patched is not None:
+                notebook, turn.kept_cells = patched.notebook, patched.kept
+        code = nb_io.code_text(notebook)
+        if code in seen_code:
+            # Executing it again would teach nothing: resample the same request (another seed, hotter).
             turn.outcome, result.stop_reason = "repeated", "repeated"
-            break
+            resamples, repeat_pending = resamples + 1, True
+            ctx.progress(f"{goal.slug}: turn {number}: the reply repeats code already run; resampling")
+            continue
+        seen_code.add(code)
         previous_code = code
-        ctx.progress(f"{goal.slug}: turn {number}: executing the notebook")
+        ctx.progress(f"{goal.slug}: turn {number}: executing the notebook"
+                     + (f" (its first {turn.kept_cells} cells kept from the last one)" if turn.kept_cells else ""))
         if trial_dir is None:
             trial_dir = _fresh_folder(Path(ctx.workroot), key[:16])
         try:
-            evaluation = evaluate(draft.notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights,
+            evaluation = evaluate(notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights,
                                   trial_dir / f"turn-{number}")
         except (KeyboardInterrupt, SystemExit):
             raise
@@ -220,19 +269,25 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
                             started, result)
         if evaluation.status != "scored":
             return _missing(goal, library, model, seed, f"evaluation error: {evaluation.error}", started, result)
-        final = evaluation
+        final, executed_notebook = evaluation, notebook
         turn.outcome, turn.score, turn.executed = "evaluated", evaluation.score, evaluation.executed
-        turn.error, turn.feedback, turn.exec_s = evaluation.error, evaluation.feedback, evaluation.wall_s
+        turn.error, turn.exec_s = evaluation.error, evaluation.wall_s
+        turn.solved = bool(evaluation.executed and evaluation.checks and all(c.passed for c in evaluation.checks))
         ctx.progress(f"{goal.slug}: turn {number}: score {evaluation.score:.2f}"
                      f"{'' if evaluation.executed else ' (did not run)'}{_integrity_note(evaluation)}")
-        if evaluation.executed and evaluation.checks and all(c.passed for c in evaluation.checks):
-            result.stop_reason = "solved"
+        if turn.solved:
+            turn.feedback, result.stop_reason = evaluation.feedback, "solved"
             break
-        notes = "".join(f"\nNote: {note}." for note in draft.notes)  # parts of the reply kept but not run
-        messages.append({"role": "user", "content": render("student_feedback.md.j2",
-                                                            feedback=evaluation.feedback + notes)})
+        failure = None if evaluation.executed else \
+            repair.locate_failure(evaluation.notebook, evaluation.error_cell, evaluation.error)
+        hints = _hints(library, evaluation, failure, ctx.settings.hint_bytes)
+        turn.hints = [hint.label for hint in hints]
+        turn.feedback = render("student_feedback.md.j2", feedback=evaluation.feedback, notes=notes, failure=failure,
+                               hints=hints, cells=ctx.settings.repair == "cells")
+        exchange = _exchange(f"```python\n{repair.to_percent(notebook)}```", turn.feedback)
     else:
-        result.stop_reason = "cut" if result.turns and result.turns[-1].outcome == "cut" else "max-turns"
+        last = result.turns[-1].outcome if result.turns else ""
+        result.stop_reason = last if last in ("cut", "repeated") else "max-turns"
     if final is not None:
         result.score, result.executed, result.feedback = final.score, final.executed, final.feedback
         result.checks = [asdict(c) for c in final.checks]
@@ -245,6 +300,50 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     if ctx.settings.cache:
         _cache_put(ctx.cache_dir, result)
     return result
+
+
+def answer_tokens(goal: Goal, settings: TrialSettings, cap: int) -> int:
+    """The student's answer budget for `goal`: answer_margin × its reference solution in tokens (estimated at
+    CHARS_PER_TOKEN), within [answer_min_tokens, cap]; `cap` (the role's max_tokens) when the margin is 0 or the
+    reference cannot be read."""
+    if settings.answer_margin <= 0:
+        return cap
+    try:
+        size = len(goal.reference_path.read_text())
+    except OSError:
+        return cap
+    estimate = int(settings.answer_margin * size / CHARS_PER_TOKEN)
+    return max(1, min(cap, max(settings.answer_min_tokens, estimate)))
+
+
+def answer_lines(goal: Goal) -> int:
+    """About how many lines of code the goal needs, told to the student: 1.5 × the reference's code lines
+    (blank and comment lines left out), rounded up to 10, at least 30; 60 when the reference cannot be read."""
+    try:
+        text = goal.reference_path.read_text()
+    except OSError:
+        return 60
+    code = sum(1 for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    return max(30, -(-int(1.5 * code) // 10) * 10)
+
+
+def _exchange(reply: str, feedback: str) -> list[dict[str, str]]:
+    return [{"role": "assistant", "content": reply}, {"role": "user", "content": feedback}]
+
+
+def _hints(library: Library | None, evaluation: Evaluation, failure: repair.Failure | None,
+           budget: int) -> list[repair.Hint]:
+    """Library passages for the feedback turn: searched with the error and failing line, or (when the notebook
+    ran) with the checks that failed. No library, no hints: that is what the skills are for."""
+    if library is None or budget <= 0:
+        return []
+    if failure is not None:
+        query = failure.query()
+    elif evaluation.error:
+        query = evaluation.error.splitlines()[0]
+    else:
+        query = " ".join(f"{c.name} {c.message}" for c in evaluation.redacted_checks() if not c.passed)
+    return repair.skill_hints((s for s in library if s.role == "student"), query, budget)
 
 
 def _integrity_note(evaluation: Evaluation) -> str:
@@ -285,7 +384,8 @@ def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: Trial
     material = {
         "harness": HARNESS_VERSION, "messages": messages, "model": model, "seed": seed,
         "decoding": [role.temperature, role.top_p, role.max_tokens], "turns": ctx.settings.max_turns,
-        "routing": ctx.settings.routing, "scoring": scoring, "plugin": ctx.plugin.name,
+        "routing": ctx.settings.routing, "scoring": scoring,
+        "trial": {k: v for k, v in asdict(ctx.settings).items() if k != "cache"}, "plugin": ctx.plugin.name,
         "weights": asdict(ctx.weights), "limits": asdict(notebook_limits(ctx.evaluation, goal)),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()

@@ -16,9 +16,11 @@ class ScriptedModel(CustomLLM):
         super().__init__()
         self.replies = list(replies)
         self.calls: list[list[dict]] = []
+        self.params: list[dict] = []  # per call, the request's parameters (temperature, seed, max_tokens, ...)
 
     def completion(self, model, messages, *args, **kwargs):
         self.calls.append([dict(m) for m in messages])
+        self.params.append(dict(kwargs.get("optional_params") or {}))
         if not self.replies:
             raise RuntimeError("the scripted model has no replies left")
         reply = self.replies.pop(0)

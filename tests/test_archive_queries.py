@@ -24,7 +24,7 @@ def run_query(path, name, **params):
 def test_every_query_states_its_question_and_declares_its_parameters():
     found = {q.name: q for q in canned.available(FOLDER)}
     assert set(found) == {"best_set", "skill_ancestry", "sentence_history", "split_gap", "operator_success",
-                          "cost_per_role", "failure_messages", "integrity_flags", "truncation"}
+                          "cost_per_role", "failure_messages", "integrity_flags", "truncation", "turn_rescue"}
     for query in found.values():
         assert query.question.endswith((".", "?", ")")) and "?" in query.question, query.name
     assert [(p.name, p.default) for p in found["skill_ancestry"].params] == [
@@ -217,3 +217,41 @@ def test_truncation_counts_cut_turns_per_goal(tmp_path):
     rows = {r["goal"]: r for r in run_query(path, "truncation")}
     assert (rows["goal-a"]["cut_turns"], rows["goal-a"]["turns"], rows["goal-a"]["cut_rate"]) == (1, 2, 0.5)
     assert rows["goal-b"]["cut_turns"] == 0 and rows["goal-b"]["trials_ending_cut"] == 0
+
+
+def test_turn_outcomes_count_first_turn_failures_that_later_turns_fixed_and_rescued(tmp_path):
+    from evolve.archive import Archive
+    from evolve.archive.synthetic import seed_library, trial_result
+    from evolve.trial import Turn
+
+    def trial(seed, turns):
+        result = trial_result(library.id, "goal-a", "train", seed, 1.0 if turns[-1].solved else 0.0, real=True)
+        result.turns = turns
+        return result
+
+    def evaluated(ran, solved=False, **more):
+        return Turn(reply="```python\nx\n```", outcome="evaluated", score=1.0 if solved else 0.1, executed=ran,
+                    solved=solved, **more)
+
+    cut = Turn(reply="```python\nx", outcome="cut", finish_reason="length", max_tokens=900)
+    repeated = Turn(reply="```python\nx\n```", outcome="repeated")
+    path = tmp_path / "a.duckdb"
+    library = seed_library()
+    with Archive.open(path, snapshots=False) as archive:
+        run = archive.start_run({}, seed=library)
+        with archive.transaction():
+            archive.record_trials(run, 0, [
+                trial(0, [evaluated(False), evaluated(True, kept_cells=2, hints=["recipe: Errors"])]),  # fixed
+                trial(1, [cut, evaluated(True), evaluated(True, solved=True)]),  # fixed and rescued
+                trial(2, [evaluated(True, solved=True)]),  # solved at once
+                trial(3, [evaluated(False), repeated, evaluated(False, resample=1)]),  # never ran
+            ], condition="seed")
+        assert archive.turn_totals(run) == {"trials": 4, "first_failed": 3, "fixed": 2, "first_unsolved": 3,
+                                            "rescued": 1}
+        details = archive.rows("SELECT e.turn_details FROM evaluations e JOIN trials t USING (trial_id) "
+                               "WHERE t.seed = 3")[0]["turn_details"]
+        assert [d["resample"] for d in details] == [0, 0, 1]
+    (row,) = run_query(path, "turn_rescue")
+    assert (row["first_failed"], row["fixed"], row["rescued"], row["cut_turns"], row["resampled_turns"],
+            row["repair_turns"], row["hinted_turns"]) == (3, 2, 1, 1, 1, 1, 1)
+    assert row["fixed_rate"] == pytest.approx(0.667) and row["rescue_rate"] == pytest.approx(0.333)

@@ -329,3 +329,27 @@ def test_qwen_writes_a_line_of_python(tmp_path):
     code = re.sub(r"^```(?:python)?\s*|\s*```\s*$", "", text.strip())
     ast.parse(code)
     assert "print" in code and timings_of(response)["gen_tok_s"] > 0
+
+
+def test_the_models_recommended_sampling_fills_what_a_request_leaves_unset(tmp_path, monkeypatch):
+    import litellm
+
+    from evolve.local_model import provider, registry
+
+    seen = []
+
+    class Recorder:
+        def chat(self, messages, extra):
+            seen.append(extra)
+            raise RuntimeError("recorded")
+
+    handler = provider.LocalProvider(provider.ProviderSettings(tmp_path))
+    monkeypatch.setattr(handler, "model", lambda name: Recorder())
+    assert dict(registry.lookup("qwen2.5-coder-1.5b").sampling) == {"top_k": 20, "repeat_penalty": 1.05}
+    for params in ({"temperature": 0.7}, {"top_k": 5}):
+        with pytest.raises(RuntimeError):
+            handler.completion("local/qwen2.5-coder-1.5b", ASK, optional_params=params)
+    assert seen[0] == {"temperature": 0.7, "top_k": 20, "repeat_penalty": 1.05}
+    assert seen[1] == {"top_k": 5, "repeat_penalty": 1.05}  # the request's own value wins
+    with pytest.raises(litellm.BadRequestError, match="qwen2.5-coder-1.5b"):
+        handler.completion("local/no-such-model", ASK, optional_params={})

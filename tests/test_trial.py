@@ -11,7 +11,7 @@ from evolve.models import ModelClient
 from evolve.config import CallPolicy, RoleSettings
 from evolve.plugin import load_plugin
 from evolve.skills import Skill
-from evolve.trial import TrialContext, run_trial
+from evolve.trial import TrialContext, answer_lines, answer_tokens, run_trial
 from scripted_llm import install
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -96,10 +96,106 @@ def test_a_reply_cut_off_inside_its_code_block_is_told_so(tmp_path, goal):
     assert "cut off after" in told and "shorter notebook" in told and "no Python code" not in told
 
 
-def test_repeated_code_stops_early(tmp_path, goal):
-    ctx, _ = context(tmp_path, [BROKEN, BROKEN, GOOD])
+def test_a_repeated_reply_is_not_run_again_but_resampled_with_another_seed_and_a_higher_temperature(tmp_path, goal):
+    ctx, handler = context(tmp_path, [BROKEN, BROKEN, GOOD])
     result = run_trial(goal, None, seed=1, ctx=ctx)
-    assert result.stop_reason == "repeated" and result.score == 0.0 and len(result.turns) == 2
+    assert [t.outcome for t in result.turns] == ["evaluated", "repeated", "evaluated"]
+    assert [t.resample for t in result.turns] == [0, 0, 1] and result.score == 1.0
+    first, again = handler.params[1], handler.params[2]
+    assert first["seed"] == 1 and again["seed"] != 1
+    assert again["temperature"] == pytest.approx(first["temperature"] + 0.3)
+    assert handler.calls[2] == handler.calls[1]  # the same request, sampled differently
+
+
+def test_a_trial_whose_replies_keep_repeating_stops_as_repeated_after_its_turns(tmp_path, goal):
+    ctx, _ = context(tmp_path, [BROKEN, BROKEN, BROKEN])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.stop_reason == "repeated" and result.score == 0.0
+    assert [t.resample for t in result.turns] == [0, 0, 1]
+
+
+TWO_CELLS = ("```python\n# %%\nimport json\nbase = 0\n# %%\ntotal = base + sum(recrd(n) for n in (1, 2, 3))\n"
+             "json.dump({'total': total}, open('results.json', 'w'))\n```")
+FIXED_CELL = ("```python\n# %%\ntotal = base + sum(record(n) for n in (1, 2, 3))\n"
+              "json.dump({'total': total}, open('results.json', 'w'))\n```")
+
+
+def test_a_failing_cell_is_named_with_its_line_and_what_ran_before_it_and_an_unlabelled_reply_continues_the_rest(
+        tmp_path, goal):
+    ctx, handler = context(tmp_path, [TWO_CELLS, FIXED_CELL])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    feedback = handler.calls[1][-1]["content"]
+    assert "It failed in cell 2, line 1:" in feedback and "--> " in feedback and "recrd" in feedback
+    assert "they defined: json, base" in feedback and "only the cells you change" in feedback
+    assert result.score == 1.0 and [t.kept_cells for t in result.turns] == [0, 1]
+
+
+THREE_CELLS = ("```python\n# %%\nimport json\nbase = 0\n# %%\ntotal = base + sum(recrd(n) for n in (1, 2, 3))\n"
+               "# %%\njson.dump({'total': total}, open('results.json', 'w'))\n```")
+
+
+def test_a_reply_of_labelled_cells_patches_the_last_notebook_and_keeps_every_other_cell(tmp_path, goal):
+    only_cell_2 = "```python\n# %% cell 2\ntotal = base + sum(record(n) for n in (1, 2, 3))\n```"
+    ctx, handler = context(tmp_path, [THREE_CELLS, only_cell_2])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.score == 1.0 and [t.kept_cells for t in result.turns] == [0, 2]
+    shown = handler.calls[1][2]["content"]  # the last notebook, numbered as the patch refers to it
+    assert "# %% cell 2\ntotal = base + sum(recrd" in shown and "# %% cell 3\njson.dump" in shown
+
+
+def test_a_repair_reply_that_repeats_the_earlier_cells_is_run_as_the_whole_notebook(tmp_path, goal):
+    whole = TWO_CELLS.replace("recrd", "record")
+    ctx, _ = context(tmp_path, [TWO_CELLS, whole])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert result.score == 1.0 and [t.kept_cells for t in result.turns] == [0, 0]
+
+
+def test_with_repair_whole_the_student_is_asked_for_the_complete_notebook(tmp_path, goal):
+    ctx, handler = context(tmp_path, [TWO_CELLS, FIXED_CELL], repair="whole", max_turns=2)
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert "complete corrected notebook" in handler.calls[1][-1]["content"]
+    assert result.turns[1].kept_cells == 0 and result.score < 1.0  # the lone cell lacks `base` and `json`
+
+
+ERRORS = Skill("counting-errors", "Use when a counting notebook fails.",
+               "# Errors\n\nNameError for recrd: the function is spelled record(n).\n\n"
+               "Plotting needs matplotlib.\n", {"keywords": "errors"})
+
+
+def test_the_library_passage_matching_the_error_goes_into_the_feedback_and_is_recorded(tmp_path, goal):
+    ctx, handler = context(tmp_path, [BROKEN, GOOD])
+    result = run_trial(goal, Library.of([SKILL, ERRORS]), seed=1, ctx=ctx)
+    feedback = handler.calls[1][-1]["content"]
+    assert "Your skills say about this:" in feedback and "spelled record(n)" in feedback
+    assert "matplotlib" not in feedback
+    assert result.turns[0].hints[0] == "counting-errors: Errors"  # best first; the counting example may follow
+
+
+def test_without_skills_or_with_hint_bytes_0_the_feedback_has_no_skill_passages(tmp_path, goal):
+    for library, settings in ((None, {}), (Library.of([SKILL, ERRORS]), {"hint_bytes": 0})):
+        ctx, handler = context(tmp_path / str(len(settings)), [BROKEN, GOOD], **settings)
+        result = run_trial(goal, library, seed=1, ctx=ctx)
+        assert "Your skills say" not in handler.calls[1][-1]["content"] and result.turns[0].hints == []
+
+
+def test_each_call_sees_the_task_and_only_the_last_notebook_and_its_feedback(tmp_path, goal):
+    ctx, handler = context(tmp_path, [BROKEN, BROKEN.replace("recrd", "rcd"), GOOD])
+    run_trial(goal, None, seed=1, ctx=ctx)
+    third = handler.calls[2]
+    assert [m["role"] for m in third] == ["system", "user", "assistant", "user"]
+    assert "rcd(n)" in third[2]["content"] and "recrd" not in third[2]["content"]
+    assert third[2]["content"].startswith("```python\n# %% cell 1\n")
+
+
+def test_the_answer_budget_is_sized_to_the_goal_within_its_floor_and_the_role_cap(tmp_path, goal):
+    size = len(goal.reference_path.read_text())
+    assert answer_tokens(goal, TrialSettings(answer_margin=35, answer_min_tokens=1), 10_000) == int(35 * size / 3.5)
+    assert answer_tokens(goal, TrialSettings(answer_margin=3, answer_min_tokens=700), 10_000) == 700
+    assert answer_tokens(goal, TrialSettings(answer_margin=35, answer_min_tokens=1), 50) == 50
+    assert answer_tokens(goal, TrialSettings(answer_margin=0), 333) == 333
+    ctx, handler = context(tmp_path, [GOOD], answer_margin=20, answer_min_tokens=1)
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert handler.params[0]["max_tokens"] == result.turns[0].max_tokens == int(20 * size / 3.5) < 1024
 
 
 def test_max_turns_keeps_the_last_score(tmp_path, goal):
@@ -182,7 +278,8 @@ def test_a_reply_cut_off_after_its_code_began_is_not_executed_and_the_student_is
     assert result.turns[0].finish_reason == "length"
     assert result.turns[0].executed is None and result.turns[0].exec_s == 0.0  # never run
     told = handler.calls[1][-1]["content"]
-    assert "cut off after" in told and "not run" in told
+    assert "cut off after" in told and "not run" in told and "Count to three" in told
+    assert [m["role"] for m in handler.calls[1]] == ["system", "user"]  # the rambling reply is not shown again
     assert not (tmp_path / "trials" / result.key[:16] / "turn-1").exists()
 
 
@@ -191,3 +288,14 @@ def test_a_trial_whose_last_reply_is_cut_off_stops_as_cut(tmp_path, goal):
     ctx, _ = context(tmp_path, [cut, cut], max_turns=2)
     result = run_trial(goal, None, seed=1, ctx=ctx)
     assert result.stop_reason == "cut" and result.score == 0.0
+
+
+def test_the_student_is_told_about_how_many_lines_the_goal_needs(tmp_path, goal):
+    ctx, handler = context(tmp_path, [GOOD])
+    run_trial(goal, None, seed=1, ctx=ctx)
+    assert answer_lines(goal) == 30  # the floor: the reference has 4 code lines
+    assert "about 30 lines of code" in handler.calls[0][1]["content"]
+    long = tmp_path / "long"
+    long.mkdir()
+    (long / "reference.py").write_text("# %%\n" + "x = 1\n" * 41 + "# a comment\n\n")
+    assert answer_lines(type("G", (), {"reference_path": long / "reference.py"})()) == 70  # 1.5 × 41, up to 10

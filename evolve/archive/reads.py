@@ -52,6 +52,16 @@ class Reads:
             [run_id])}
         return {"flagged": flagged, "by_replay": by_replay, "isolation": isolation}
 
+    def turn_totals(self, run_id: str) -> dict[str, int]:
+        """Over a run's scored trials (view `turn_outcomes`): `trials`, `first_failed` (first notebook did not run),
+        `fixed` (of those, the last one ran), `first_unsolved`, `rescued` (of those, the last one solved)."""
+        return self.rows(
+            "SELECT count(*) AS trials, count(*) FILTER (WHERE NOT first_ran) AS first_failed, "
+            "count(*) FILTER (WHERE NOT first_ran AND last_ran) AS fixed, "
+            "count(*) FILTER (WHERE NOT first_solved) AS first_unsolved, "
+            "count(*) FILTER (WHERE NOT first_solved AND last_solved) AS rescued "
+            "FROM turn_outcomes WHERE run_id = ?", [run_id])[0]
+
     def latest_run(self) -> str | None:
         found = self.rows("SELECT latest_run() AS run_id")
         return found[0]["run_id"] if found else None

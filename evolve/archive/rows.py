@@ -28,6 +28,8 @@ _TURN = pa.struct([("outcome", pa.string()), ("score", pa.float64()), ("executed
                    ("prompt_tokens", pa.int32()), ("completion_tokens", pa.int32()),
                    ("model_s", pa.float64()), ("exec_s", pa.float64())])
 _TRANSCRIPT = pa.list_(_TURN)
+_DETAIL = pa.struct([("finish_reason", pa.string()), ("max_tokens", pa.int32()), ("kept_cells", pa.int32()),
+                     ("hints", pa.list_(pa.string())), ("resample", pa.int32()), ("solved", pa.bool_())])
 _TURN_FIELDS, _CHECK_FIELDS = attrgetter(*_TURN.names), itemgetter(*_CHECK.names)
 _STRINGS = pa.list_(pa.string())
 
@@ -45,7 +47,7 @@ TRIAL_SCHEMA = pa.schema([
     ("judge_status", pa.string()), ("judge_model", pa.string()),
     ("judge_scores", pa.map_(pa.string(), pa.int32())), ("judge_mean", pa.float64()),
     ("isolation", _STRINGS), ("replay_status", pa.string()), ("integrity", pa.string()),
-    ("conversions", _STRINGS),
+    ("conversions", _STRINGS), ("turn_details", pa.list_(_DETAIL)),
 ])
 
 CALL_SCHEMA = pa.schema([
@@ -163,7 +165,8 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
         "isolation": [getattr(r, "isolation", None) for r in results],
         "replay_status": [getattr(r, "replay_status", None) for r in results],
         "integrity": [getattr(r, "integrity", None) for r in results],
-        "conversions": [[getattr(t, "conversion", None) for t in r.turns] for r in results],
+        "conversions": [[_field(t, "conversion") for t in r.turns] for r in results],
+        "turn_details": [[{name: _field(t, name) for name in _DETAIL.names} for t in r.turns] for r in results],
     }
     return pa.table(cols, schema=TRIAL_SCHEMA)
 
@@ -264,6 +267,11 @@ def _check(check: Any) -> dict:
     if isinstance(check, dict):  # why dict, not Mapping: an ABC check per value costs more than the rest
         return {"name": check.get("name"), "passed": bool(check.get("passed")), "message": check.get("message")}
     return {"name": check.name, "passed": bool(check.passed), "message": check.message}
+
+
+def _field(turn: Any, name: str) -> Any:
+    """A turn's field, from a Turn or a dict (cached before the field existed: None)."""
+    return turn.get(name) if isinstance(turn, dict) else getattr(turn, name, None)
 
 
 def _turn(turn: Any) -> dict:

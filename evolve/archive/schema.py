@@ -155,12 +155,20 @@ _V5 = """
 ALTER TABLE evaluations ADD COLUMN conversions VARCHAR[];             -- per turn: json, fences, percent, bare, rejected
 """
 
+# v6: the harness's per-turn decisions, in transcript order (evolve.trial.Turn): why generation stopped, the
+# answer budget, cells kept by a repair, the skill passages put into the feedback, resamples, solved.
+_V6 = """
+ALTER TABLE evaluations ADD COLUMN turn_details STRUCT(finish_reason VARCHAR, max_tokens INTEGER, kept_cells INTEGER,
+                                                       hints VARCHAR[], resample INTEGER, solved BOOLEAN)[];
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events", _V1),
     ("judge verdicts on evaluations", _V2),
     ("views: best_so_far follows the engine's incumbent", _V3),
     ("score integrity: isolation, replay status and integrity flag on evaluations", _V4),
     ("per-turn conversion path of the student's replies", _V5),
+    ("per-turn harness details: finish reason, answer budget, kept cells, hints, resamples, solved", _V6),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -55,6 +55,11 @@ class Turn:
     exec_s: float = 0.0
     conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
     finish_reason: str | None = None
+    max_tokens: int | None = None
+    kept_cells: int = 0
+    hints: list[str] = field(default_factory=list)
+    resample: int = 0
+    solved: bool = False
 
 
 @dataclass

@@ -68,10 +68,10 @@ def insert_trials(con: duckdb.DuckDBPyConnection, batch: pa.Table, base: int, ma
     con.execute(f"""
         INSERT INTO evaluations (trial_id, run_id, checks, feedback, transcript,
                                  judge_status, judge_model, judge_scores, judge_mean,
-                                 isolation, replay_status, integrity, conversions)
+                                 isolation, replay_status, integrity, conversions, turn_details)
         SELECT {base} + i.ord, i.run_id, i.checks, i.feedback, i.transcript,
                i.judge_status, i.judge_model, i.judge_scores, i.judge_mean,
-               i.isolation, i.replay_status, i.integrity, i.conversions
+               i.isolation, i.replay_status, i.integrity, i.conversions, i.turn_details
         FROM incoming_trials i {inserted}""")
     if known:
         con.execute(_totals_sql(f"(SELECT * FROM trials WHERE trial_id >= {base})", 1))

