@@ -42,6 +42,7 @@ from .checks import CheckContext, CheckResult, redact_bounds, redacted_checks as
 from .config import EvaluationSettings, ScoreWeights
 from .goal_checks import GoalCheckError, run_checks
 from .goals import Goal
+from .phases import Phases
 from .plugin import DomainPlugin, Pitfall
 from .replay_report import ReplayReport
 from .safe_read import MissingFile, UnsafeFile, read_json
@@ -81,6 +82,17 @@ class Evaluation:
     executed_credit: bool = False  # earned the "executed" part of the score (see executed_credit())
     integrity: str | None = None  # why the results were found forged; None when not
     replay: ReplayReport | None = None  # the trusted replay's report; None when no replay ran
+    record: ExecutionRecord | None = field(default=None, repr=False)  # the sandbox's record (its time split)
+    checks_s: float = 0.0  # reading the evidence and results and running the goal's checks
+    replay_s: float = 0.0  # the trusted replay
+
+    def phases(self) -> Phases:
+        """This evaluation's share of a trial's time (evolve.phases)."""
+        record = self.record
+        return Phases(kernel_start_s=record.kernel_start_s if record else None,
+                      imports_s=record.imports_s if record else None,
+                      execution_s=record.execution_s if record else None,
+                      checks_s=self.checks_s, replay_s=self.replay_s)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -319,7 +331,7 @@ def assess(record: ExecutionRecord, notebook: NotebookNode, goal: Goal, plugin: 
     """Score an execution that already happened (separated so a pool can execute and this can judge).
     Never raises for anything the notebook did; anything that goes wrong on our side is status "error"."""
     evaluation = Evaluation(status="scored", score=None, executed=record.executed, error=record.error,
-                            error_cell=record.error_cell,
+                            error_cell=record.error_cell, record=record,
                             wall_s=record.wall_s, isolation=list(record.isolation), workdir=record.workdir,
                             notebook=record.notebook, folder=Path(folder) if folder else None)
     if record.infrastructure_error:  # the kernel, its sandbox, a startup file or the preload failed
@@ -341,7 +353,8 @@ def assess(record: ExecutionRecord, notebook: NotebookNode, goal: Goal, plugin: 
 
 def _judge(evaluation: Evaluation, record: ExecutionRecord, notebook: NotebookNode, goal: Goal,
            plugin: DomainPlugin, settings: EvaluationSettings, weights: ScoreWeights, evidence: Path) -> Evaluation:
-    deadline = time.monotonic() + settings.assess_timeout_s
+    begun = time.monotonic()
+    deadline = begun + settings.assess_timeout_s
     left = lambda: deadline - time.monotonic()  # noqa: E731
 
     results, results_problem = read_results(record.workdir)
@@ -366,7 +379,8 @@ def _judge(evaluation: Evaluation, record: ExecutionRecord, notebook: NotebookNo
     if any(c.passed for c in on_notebook):
         started = time.monotonic()
         report = _replay(plugin, evidence, goal, settings)
-        deadline += time.monotonic() - started  # the replay has its own budget: reading + checks keep theirs
+        evaluation.replay_s = time.monotonic() - started
+        deadline += evaluation.replay_s  # the replay has its own budget: reading + checks keep theirs
     on_trusted, unbacked = None, None
     if report is not None and report.status == "confirmed":
         on_trusted = checks_on({**(results or {}), **(report.recomputed or {})})
@@ -388,6 +402,7 @@ def _judge(evaluation: Evaluation, record: ExecutionRecord, notebook: NotebookNo
     else:
         evaluation.score = score_of(weights, credit.credited, verdict.credited_checks, evaluation.pitfalls)
     evaluation.feedback = feedback_text(evaluation, results_problem, credit, verdict, summary)
+    evaluation.checks_s = time.monotonic() - begun - evaluation.replay_s
     return evaluation
 
 

@@ -48,6 +48,9 @@ class CallRecord:
     attempts: int = 1
     error: str | None = None
     started_at: float = 0.0
+    cached_tokens: int | None = None  # prompt tokens served from the provider's cache; None: not reported
+    prompt_s: float | None = None  # the provider's own prompt time (the embedded model reports it); None: unknown
+    generation_s: float | None = None  # the provider's own generation time; None: unknown
 
 
 @dataclass
@@ -182,6 +185,7 @@ class ModelClient:
         record.completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         record.resolved_model = getattr(response, "model", None) or model
         record.cost_usd = _cost(response)
+        record.cached_tokens, record.prompt_s, record.generation_s = _speed(response, usage)
         self._keep(record)
         text = response.choices[0].message.content or ""
         return Completion(text=text, record=record, raw=response)
@@ -222,6 +226,21 @@ class ModelClient:
 def _short(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}: {text[:300]}"
+
+
+def _speed(response: Any, usage: Any) -> tuple[int | None, float | None, float | None]:
+    """(cached prompt tokens, prompt s, generation s) as the provider reported them. The embedded model's timings
+    ride in litellm's hidden params; API providers report cached tokens in the usage (OpenAI's
+    prompt_tokens_details, which litellm also fills from Anthropic's cache reads) and no timings."""
+    timings = (getattr(response, "_hidden_params", None) or {}).get("timings")
+    if isinstance(timings, dict):
+        def seconds(key: str) -> float | None:
+            value = timings.get(key)
+            return float(value) / 1000 if isinstance(value, (int, float)) else None
+        cached = timings.get("cached_tokens")
+        return (int(cached) if isinstance(cached, (int, float)) else None), seconds("prompt_ms"), seconds("gen_ms")
+    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
+    return (int(cached) if isinstance(cached, (int, float)) else None), None, None
 
 
 def _cost(response: Any) -> float | None:

@@ -37,6 +37,7 @@ from .evaluation import Evaluation, evaluate, notebook_limits
 from .goals import Goal
 from .library import Library
 from .models import ModelCallError, ModelClient, ProviderDown
+from .phases import Phases, of_call
 from .plugin import DomainPlugin
 from .routing import Routed, listing, parse_request, route
 from .templates import render
@@ -91,6 +92,7 @@ class TrialResult:
     isolation: list[str] = field(default_factory=list)  # sandbox features active for the final notebook
     replay_status: str | None = None  # the final notebook's trusted replay (evolve.replay_report); None: not run
     integrity: str | None = None  # why the final notebook was caught forging; None: it was not
+    phases: Phases = field(default_factory=Phases)  # where the trial's time went, over all its turns
 
     @property
     def solved(self) -> bool:
@@ -113,6 +115,7 @@ class TrialResult:
     def from_json(cls, data: dict[str, Any]) -> "TrialResult":
         data = {k: v for k, v in data.items() if k not in ("prompt_tokens", "completion_tokens")}
         data["turns"] = [Turn(**t) for t in data.get("turns", [])]
+        data["phases"] = Phases.from_dict(data.get("phases"))
         return cls(**data)
 
 
@@ -161,9 +164,10 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     budget = ctx.settings.budget_for(model)
     chosen: tuple[str, ...] = ()
     disclosure_turn: Turn | None = None
+    disclosure_phases: Phases | None = None
     if library is not None and ctx.settings.routing == "disclosure":
         try:
-            chosen, disclosure_turn = _disclose(goal, library, model, seed, ctx)
+            chosen, disclosure_turn, disclosure_phases = _disclose(goal, library, model, seed, ctx)
         except ProviderDown as error:
             return _missing(goal, library, model, seed, f"model provider down: {error}", started)
     routed = route(library, goal.request, ctx.settings.routing, budget, chosen=chosen) if library is not None \
@@ -182,6 +186,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
                          injected=list(routed.names), over_budget=list(routed.over_budget))
     if disclosure_turn:
         result.turns.append(disclosure_turn)
+        result.phases = result.phases.add(disclosure_phases)
     role = ctx.client.settings("student")
     max_tokens = answer_tokens(goal, ctx.settings, role.max_tokens)
     head, exchange = messages[:2], None  # the next call sees the task and only the last exchange about it
@@ -204,6 +209,9 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             return _missing(goal, library, model, seed, f"model provider down: {error}", started, result)
         except ModelCallError as error:
             return _missing(goal, library, model, seed, f"model call failed: {error}", started, result)
+        call_record = completion.record
+        result.phases = result.phases.add(of_call(call_record.latency_s, call_record.prompt_s,
+                                                  call_record.generation_s))
         turn = Turn(reply=completion.text, outcome="rejected", prompt_tokens=completion.record.prompt_tokens,
                     completion_tokens=completion.record.completion_tokens, model_s=completion.record.latency_s,
                     max_tokens=max_tokens, resample=resamples if repeat_pending else 0)
@@ -267,6 +275,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         except Exception as error:  # evaluate handles what the notebook does; this is ours: missing data
             return _missing(goal, library, model, seed, f"evaluation error: {type(error).__name__}: {error}",
                             started, result)
+        result.phases = result.phases.add(evaluation.phases())
         if evaluation.status != "scored":
             return _missing(goal, library, model, seed, f"evaluation error: {evaluation.error}", started, result)
         final, executed_notebook = evaluation, notebook
@@ -354,7 +363,8 @@ def _integrity_note(evaluation: Evaluation) -> str:
     return note
 
 
-def _disclose(goal: Goal, library: Library, model: str, seed: int, ctx: TrialContext) -> tuple[tuple[str, ...], Turn]:
+def _disclose(goal: Goal, library: Library, model: str, seed: int, ctx: TrialContext
+              ) -> tuple[tuple[str, ...], Turn, Phases]:
     prompt = render("student_disclosure.md.j2", skills=listing(library), request=goal.request.strip(),
                     limit=DISCLOSURE_LIMIT)
     completion = ctx.client.complete("student", [{"role": "user", "content": prompt}], model=model, seed=seed)
@@ -362,7 +372,8 @@ def _disclose(goal: Goal, library: Library, model: str, seed: int, ctx: TrialCon
     turn = Turn(reply=completion.text, outcome="disclosure", feedback=", ".join(chosen),
                 prompt_tokens=completion.record.prompt_tokens,
                 completion_tokens=completion.record.completion_tokens, model_s=completion.record.latency_s)
-    return chosen, turn
+    return chosen, turn, of_call(completion.record.latency_s, completion.record.prompt_s,
+                                 completion.record.generation_s)
 
 
 def _missing(goal, library, model, seed, reason, started, partial: TrialResult | None = None) -> TrialResult:

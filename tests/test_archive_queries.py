@@ -24,7 +24,8 @@ def run_query(path, name, **params):
 def test_every_query_states_its_question_and_declares_its_parameters():
     found = {q.name: q for q in canned.available(FOLDER)}
     assert set(found) == {"best_set", "skill_ancestry", "sentence_history", "split_gap", "operator_success",
-                          "cost_per_role", "failure_messages", "integrity_flags", "truncation", "turn_rescue"}
+                          "cost_per_role", "failure_messages", "integrity_flags", "truncation", "turn_rescue",
+                          "trial_phases", "kv_cache"}
     for query in found.values():
         assert query.question.endswith((".", "?", ")")) and "?" in query.question, query.name
     assert [(p.name, p.default) for p in found["skill_ancestry"].params] == [
@@ -255,3 +256,39 @@ def test_turn_outcomes_count_first_turn_failures_that_later_turns_fixed_and_resc
     assert (row["first_failed"], row["fixed"], row["rescued"], row["cut_turns"], row["resampled_turns"],
             row["repair_turns"], row["hinted_turns"]) == (3, 2, 1, 1, 1, 1, 1)
     assert row["fixed_rate"] == pytest.approx(0.667) and row["rescue_rate"] == pytest.approx(0.333)
+
+
+def test_trial_phases_and_the_kv_cache_hit_rate_come_from_what_trials_and_calls_recorded(tmp_path):
+    from evolve.archive import Archive
+    from evolve.archive.synthetic import seed_library, trial_result
+    from evolve.models import CallRecord
+    from evolve.phases import Phases
+
+    library = seed_library()
+    path = tmp_path / "a.duckdb"
+    timed = [trial_result(library.id, "goal-a", "train", seed, 0.5, real=True) for seed in (0, 1, 2)]
+    timed[0].phases = Phases(prompt_s=2.0, generation_s=10.0, execution_s=4.0)
+    timed[1].phases = Phases(prompt_s=4.0, generation_s=20.0, execution_s=8.0, replay_s=3.0)
+    timed[2].cached, timed[2].phases = True, Phases(generation_s=999.0)  # from the cache: not this run's time
+    for result in timed:
+        result.wall_s = 20.0
+    with Archive.open(path, snapshots=False) as archive:
+        run = archive.start_run({}, seed=library)
+        with archive.transaction():
+            archive.record_trials(run, 0, timed, condition="seed")
+            archive.record_calls(run, [
+                CallRecord("student", "local/m", "local/m", True, prompt_tokens=1000, cached_tokens=600,
+                           prompt_s=1.0, generation_s=2.0),
+                CallRecord("student", "local/m", "local/m", True, prompt_tokens=1000, cached_tokens=0),
+                CallRecord("student", "local/m", "local/m", True, prompt_tokens=500),  # reported nothing
+                CallRecord("student", "local/m", None, False, prompt_tokens=0, error="down")])
+        stored = archive.rows("SELECT phases FROM trials ORDER BY seed")
+        assert stored[0]["phases"]["generation_s"] == 10.0 and stored[0]["phases"]["kernel_start_s"] is None
+        calls = archive.rows("SELECT cached_tokens, prompt_s, generation_s FROM llm_calls ORDER BY call_id")
+        assert calls[0] == {"cached_tokens": 600, "prompt_s": 1.0, "generation_s": 2.0}
+    (phases,) = run_query(path, "trial_phases")
+    assert phases["trials"] == 2 and phases["generation_s"] == 15.0 and phases["replay_s"] == 3.0
+    assert phases["generation_share"] == pytest.approx(0.75) and phases["execution_share"] == pytest.approx(0.3)
+    (cache,) = run_query(path, "kv_cache")
+    assert (cache["calls"], cache["cached_tokens"], cache["calls_not_reporting"]) == (3, 600, 1)
+    assert cache["hit_rate"] == pytest.approx(0.3)

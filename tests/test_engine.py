@@ -16,6 +16,7 @@ import pytest
 import engine_fixtures
 from evolve.archive import open_for_reading
 from evolve.cli import main
+from evolve.engine.report import turns_line
 
 CHILD = Path(__file__).resolve().parent / "fixtures" / "engine_child.py"
 
@@ -58,11 +59,13 @@ def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
         assert [r["n"] for r in samples if r["split"] == "val"] == [1] * len(val_goals)  # val: best_of_n
         roles = {r["role"] for r in reader.rows("SELECT DISTINCT role FROM llm_calls")}
         assert roles == {"student", "mutator"}
+        turns = turns_line(reader.turn_totals(reader.latest_run()))
     finally:
         reader.close()
     assert "best library" in out.out and "~counting" in out.out and f"best-of-{n} seed" in out.out
     report = next((tmp_path / "state" / "runs").iterdir())
     assert "MAGIC-SUM" in (report / "best.diff").read_text()
+    assert turns in (report / "summary.txt").read_text().splitlines() and "failed first notebooks" in turns
     assert (report / "best" / "counting" / "SKILL.md").is_file()
     assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
     assert any(m.endswith("mutator") for m, _ in model.calls)

@@ -205,6 +205,18 @@ def test_completion_through_litellm_has_text_usage_and_timings(litellm_local):
 
 
 @needs_smollm2
+def test_a_model_clients_call_record_keeps_the_embedded_models_timings_and_cached_tokens(litellm_local):
+    from evolve.config import CallPolicy, RoleSettings
+    from evolve.models import ModelClient
+
+    client = ModelClient({"student": RoleSettings(MODEL, temperature=0, max_tokens=8)}, CallPolicy())
+    first = client.complete("student", ASK, seed=1).record
+    again = client.complete("student", ASK, seed=1).record  # the same prompt: its prefix is in the KV cache
+    assert first.prompt_s > 0 and first.generation_s > 0 and first.latency_s >= first.prompt_s + first.generation_s
+    assert again.cached_tokens > 0 and again.cached_tokens <= again.prompt_tokens
+
+
+@needs_smollm2
 def test_greedy_and_seeded_sampling_are_deterministic(litellm_local):
     litellm, _ = litellm_local
     text = lambda r: r.choices[0].message.content  # noqa: E731

@@ -274,6 +274,17 @@ def test_startup_files_run_first_are_visible_and_read_only(tmp_path):
     assert "tampered" not in hook.read_text()
 
 
+def test_the_wall_time_splits_into_kernel_start_imports_and_execution(tmp_path):
+    slow_import = tmp_path / "slow.py"
+    slow_import.write_text("import time\ntime.sleep(1.0)\n")
+    record = run(tmp_path, "import time\ntime.sleep(1.5)", startup_files=[slow_import])
+    assert record.executed, record.error
+    assert record.kernel_start_s > 0 and 1.0 <= record.imports_s < 1.0 + record.kernel_start_s + 5
+    assert record.execution_s >= 1.5
+    parts = record.kernel_start_s + record.imports_s + record.execution_s
+    assert parts == pytest.approx(record.wall_s, abs=0.5)
+
+
 def test_failing_startup_file_is_reported_and_no_cell_runs(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("raise RuntimeError('hook broke')\n")
@@ -363,6 +374,7 @@ def test_pool_kernels_are_preloaded_fresh_and_used_once(tmp_path, private_tmp):
     with KernelPool(size=1, preload_code="import json\nPRELOADED = json.dumps(7)", limits=SHORT,
                     startup_files=[hook], root=tmp_path / "pool") as pool:
         first = pool.execute(notebook(check))
+        assert pool.wait_ready(120)
         second = pool.execute(notebook(check), workdir=tmp_path / "moved", evidence_dir=tmp_path / "moved-evidence")
         failing = pool.execute(notebook("import os; os._exit(1)"))
     assert first.executed and second.executed, (first.error, second.error)
@@ -377,6 +389,8 @@ def test_pool_kernels_are_preloaded_fresh_and_used_once(tmp_path, private_tmp):
     assert second.workdir == (tmp_path / "moved").resolve() and first.workdir != second.workdir
     assert second.evidence_dir == (tmp_path / "moved-evidence").resolve()
     assert failing.error.startswith("kernel died") and failing.infrastructure_error is None
+    # the second kernel was started and preloaded before its notebook came: its start cost that notebook 0
+    assert second.kernel_start_s == 0 and second.imports_s == 0 and second.execution_s > 0
     # Idle kernels and their unused folders are gone; executed folders stay (the moved one is gone).
     assert sorted(p.name for p in (tmp_path / "pool").iterdir()) == sorted(
         p.workdir.parent.name for p in (first, failing))

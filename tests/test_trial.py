@@ -11,7 +11,7 @@ from evolve.models import ModelClient
 from evolve.config import CallPolicy, RoleSettings
 from evolve.plugin import load_plugin
 from evolve.skills import Skill
-from evolve.trial import TrialContext, answer_lines, answer_tokens, run_trial
+from evolve.trial import TrialContext, TrialResult, answer_lines, answer_tokens, run_trial
 from scripted_llm import install
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -299,3 +299,14 @@ def test_the_student_is_told_about_how_many_lines_the_goal_needs(tmp_path, goal)
     long.mkdir()
     (long / "reference.py").write_text("# %%\n" + "x = 1\n" * 41 + "# a comment\n\n")
     assert answer_lines(type("G", (), {"reference_path": long / "reference.py"})()) == 70  # 1.5 × 41, up to 10
+
+
+def test_a_trial_records_where_its_time_went(tmp_path, goal):
+    ctx, _ = context(tmp_path, [BROKEN, GOOD])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    phases = result.phases
+    assert phases.kernel_start_s > 0 and phases.execution_s > 0 and phases.checks_s > 0
+    assert phases.generation_s > 0 and phases.prompt_s is None  # the scripted model reports no timings
+    assert phases.replay_s >= 0 and phases.total_s <= result.wall_s + 0.5
+    again = TrialResult.from_json(result.to_json())
+    assert again.phases == phases  # survives the trial cache

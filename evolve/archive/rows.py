@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import pyarrow as pa
 
+from ..phases import NAMES as PHASE_NAMES
+
 if TYPE_CHECKING:  # why: evolve.trial pulls in the sandbox and notebook stack; rows only need the shapes
     from ..models import CallRecord
     from ..trial import TrialResult
@@ -32,6 +34,7 @@ _DETAIL = pa.struct([("finish_reason", pa.string()), ("max_tokens", pa.int32()),
                      ("hints", pa.list_(pa.string())), ("resample", pa.int32()), ("solved", pa.bool_())])
 _TURN_FIELDS, _CHECK_FIELDS = attrgetter(*_TURN.names), itemgetter(*_CHECK.names)
 _STRINGS = pa.list_(pa.string())
+_PHASES = pa.struct([(name, pa.float64()) for name in PHASE_NAMES])
 
 TRIAL_SCHEMA = pa.schema([
     ("ord", pa.int64()), ("run_id", pa.string()), ("generation", pa.int32()), ("library_id", pa.string()),
@@ -47,7 +50,7 @@ TRIAL_SCHEMA = pa.schema([
     ("judge_status", pa.string()), ("judge_model", pa.string()),
     ("judge_scores", pa.map_(pa.string(), pa.int32())), ("judge_mean", pa.float64()),
     ("isolation", _STRINGS), ("replay_status", pa.string()), ("integrity", pa.string()),
-    ("conversions", _STRINGS), ("turn_details", pa.list_(_DETAIL)),
+    ("conversions", _STRINGS), ("turn_details", pa.list_(_DETAIL)), ("phases", _PHASES),
 ])
 
 CALL_SCHEMA = pa.schema([
@@ -55,6 +58,7 @@ CALL_SCHEMA = pa.schema([
     ("model", pa.string()), ("resolved_model", pa.string()), ("ok", pa.bool_()), ("prompt_tokens", pa.int32()),
     ("completion_tokens", pa.int32()), ("latency_s", pa.float64()), ("cost_usd", pa.float64()),
     ("attempts", pa.int32()), ("error", pa.string()), ("started_at", pa.timestamp("us")),
+    ("cached_tokens", pa.int32()), ("prompt_s", pa.float64()), ("generation_s", pa.float64()),
 ])
 
 
@@ -167,6 +171,7 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
         "integrity": [getattr(r, "integrity", None) for r in results],
         "conversions": [[_field(t, "conversion") for t in r.turns] for r in results],
         "turn_details": [[{name: _field(t, name) for name in _DETAIL.names} for t in r.turns] for r in results],
+        "phases": [_phases(r) for r in results],
     }
     return pa.table(cols, schema=TRIAL_SCHEMA)
 
@@ -257,7 +262,8 @@ def call_table(run_id: str, first_id: int, records: Iterable[CallRecord], genera
             if c.started_at else None
         values = (first_id + offset, run_id, generation, c.role, c.model, c.resolved_model, bool(c.ok),
                   c.prompt_tokens or 0, c.completion_tokens or 0, float(c.latency_s or 0.0), c.cost_usd,
-                  c.attempts, c.error, started)
+                  c.attempts, c.error, started, getattr(c, "cached_tokens", None), getattr(c, "prompt_s", None),
+                  getattr(c, "generation_s", None))
         for name, value in zip(CALL_SCHEMA.names, values):
             cols[name].append(value)
     return pa.table(cols, schema=CALL_SCHEMA)
@@ -267,6 +273,15 @@ def _check(check: Any) -> dict:
     if isinstance(check, dict):  # why dict, not Mapping: an ABC check per value costs more than the rest
         return {"name": check.get("name"), "passed": bool(check.get("passed")), "message": check.get("message")}
     return {"name": check.name, "passed": bool(check.passed), "message": check.message}
+
+
+def _phases(result: Any) -> dict | None:
+    """A result's phases as the struct's fields (None: not recorded, e.g. cached before schema v7)."""
+    phases = getattr(result, "phases", None)
+    if phases is None:
+        return None
+    values = phases if isinstance(phases, dict) else phases.as_dict()
+    return {name: values.get(name) for name in PHASE_NAMES}
 
 
 def _field(turn: Any, name: str) -> Any:

@@ -162,6 +162,17 @@ ALTER TABLE evaluations ADD COLUMN turn_details STRUCT(finish_reason VARCHAR, ma
                                                        hints VARCHAR[], resample INTEGER, solved BOOLEAN)[];
 """
 
+# v7: where time goes (evolve.phases): per trial, seconds per phase summed over its turns (NULL: not measured);
+# per model call, the provider's cached prompt tokens and its own prompt and generation times.
+_V7 = """
+ALTER TABLE trials ADD COLUMN phases STRUCT(queue_s DOUBLE, model_wait_s DOUBLE, prompt_s DOUBLE, generation_s DOUBLE,
+                                            kernel_start_s DOUBLE, imports_s DOUBLE, execution_s DOUBLE,
+                                            checks_s DOUBLE, replay_s DOUBLE);
+ALTER TABLE llm_calls ADD COLUMN cached_tokens INTEGER;               -- prompt tokens served from cache; NULL: unknown
+ALTER TABLE llm_calls ADD COLUMN prompt_s DOUBLE;                     -- the provider's own prompt time; NULL: unknown
+ALTER TABLE llm_calls ADD COLUMN generation_s DOUBLE;                 -- the provider's own generation time
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events", _V1),
     ("judge verdicts on evaluations", _V2),
@@ -169,6 +180,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("score integrity: isolation, replay status and integrity flag on evaluations", _V4),
     ("per-turn conversion path of the student's replies", _V5),
     ("per-turn harness details: finish reason, answer budget, kept cells, hints, resamples, solved", _V6),
+    ("time per phase on trials; cached tokens and provider timings on model calls", _V7),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

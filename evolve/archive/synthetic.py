@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..library import Library
+from ..phases import Phases
 from ..skills import Skill
 
 GOALS = (("goal-a", "train"), ("goal-b", "train"), ("goal-c", "val"), ("goal-d", "val"), ("goal-e", "test"))
@@ -86,6 +87,7 @@ class Trial:
     isolation: list[str] = field(default_factory=list)
     replay_status: str | None = None
     integrity: str | None = None
+    phases: Phases = field(default_factory=Phases)
 
     @property
     def prompt_tokens(self) -> int:
@@ -109,6 +111,9 @@ class Call:
     attempts: int = 1
     error: str | None = None
     started_at: float = 0.0
+    cached_tokens: int | None = None
+    prompt_s: float | None = None
+    generation_s: float | None = None
 
 
 def seed_library() -> Library:

@@ -62,7 +62,7 @@ def insert_trials(con: duckdb.DuckDBPyConnection, batch: pa.Table, base: int, ma
         SELECT {base} + i.ord, i.run_id, i.generation, i.library_id, i.condition, i.goal, i.split, i.model,
                i.seed, i.trial_key, i.ident, i.injected, i.used, i.over_budget, i.status, i.score, i.executed,
                i.turns, i.stop_reason, i.missing_reason, i.prompt_tokens, i.completion_tokens, i.cost_usd,
-               i.wall_s, i.cached, i.created_at
+               i.wall_s, i.cached, i.created_at, i.phases
         FROM incoming_trials i {new_only}""").fetchall()[0][0]
     inserted = f"WHERE i.ord IN (SELECT trial_id - {base} FROM trials WHERE trial_id >= {base})" if known else ""
     con.execute(f"""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence, TypeVar
 
@@ -55,8 +56,12 @@ class LocalExecutor:
     def __init__(self, ctx: TrialContext, workers: int = 1, model: str | None = None):
         self.ctx, self.workers, self.model = ctx, max(1, workers), model
 
-    def _one(self, request: TrialRequest) -> TrialResult:
-        return run_trial(request.goal, request.library, request.seed, self.ctx, model=self.model)
+    def _one(self, request: TrialRequest, submitted: float) -> TrialResult:
+        queued = time.monotonic() - submitted
+        result = run_trial(request.goal, request.library, request.seed, self.ctx, model=self.model)
+        if not result.cached:  # a cached result keeps the phases of the trial that made it
+            result.phases.queue_s = queued
+        return result
 
     def run(self, requests: Sequence[TrialRequest], on_result: OnResult,
             should_stop: Callable[[], bool] = lambda: False) -> list[TrialRequest]:
@@ -71,7 +76,7 @@ class LocalExecutor:
             while (pending or running):
                 while pending and len(running) < self.workers and not should_stop() and error is None:
                     request = pending.pop(0)
-                    running[pool.submit(self._one, request)] = request
+                    running[pool.submit(self._one, request, time.monotonic())] = request
                 if not running:
                     break
                 done, _ = cf.wait(running, timeout=0.5, return_when=cf.FIRST_COMPLETED)

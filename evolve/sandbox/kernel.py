@@ -14,7 +14,7 @@ Contract:
   multiprocessing spawn/forkserver workers and `subprocess` Pythons get them too. They must be idempotent;
 - `prepare()` waits until the kernel answers, then runs the output limit, the startup files and the preload
   code as hidden steps (no execution count, no outputs) in the user namespace, so the names they define
-  are visible to the notebook;
+  are visible to the notebook; `started_at`, `ready_at` and `prepared_at` time the three steps;
 - with `unprivileged-user` as root the kernel runs as a uid of its own (`isolation.sandbox_uid()`): the dirs
   it writes are chowned to it before the start, and `workdir` and `evidence_dir` back to the caller after
   the kill;
@@ -139,6 +139,10 @@ class SandboxKernel:
         self.private = Path(tempfile.mkdtemp(prefix="evolve-kernel-")).resolve()
         self._lock = threading.Lock()
         self._killed = False
+        # monotonic times of start(), the kernel's first answer and the end of prepare() (None: not yet)
+        self.started_at: float | None = None
+        self.ready_at: float | None = None
+        self.prepared_at: float | None = None
         self._closed = False
         self.process: subprocess.Popen | None = None
         try:
@@ -196,6 +200,7 @@ class SandboxKernel:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def start(self) -> SandboxKernel:
+        self.started_at = time.monotonic()
         with open(self.log_path, "wb") as log:
             # start_new_session: the kernel leads its own process group, so killpg reaches its children.
             self.process = subprocess.Popen(self.cmd, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
@@ -307,6 +312,7 @@ class SandboxKernel:
                 client.wait_for_ready(timeout=READY_TIMEOUT_S)
             except RuntimeError as exc:
                 return f"startup: kernel did not start ({exc})\n{self.log_tail()}".rstrip()
+            self.ready_at = time.monotonic()
             steps = [("output limit", _OUTPUT_LIMIT_CODE.format(limit=self.output_bytes))]
             steps += [(path.name[3:], _exec_file_code(path)) for path in self.startup_files]
             if preload_code.strip():
@@ -315,6 +321,7 @@ class SandboxKernel:
                 error = self._hidden(client, code, label)
                 if error:
                     return error
+            self.prepared_at = time.monotonic()
             return None
         finally:
             client.stop_channels()

@@ -71,6 +71,11 @@ class ExecutionRecord:
     evidence_dir: Path | None = None
     infrastructure_error: str | None = None
     limit_exceeded: TripKind | None = None
+    # Where `wall_s` went: starting the kernel until it answered, its startup files and preload (the domain's
+    # imports), and the cells. With a warm pool the first two happened before the notebook arrived: 0.
+    kernel_start_s: float = 0.0
+    imports_s: float = 0.0
+    execution_s: float = 0.0
 
 
 def strip_ansi(text: str) -> str:

@@ -221,12 +221,26 @@ def run_on_kernel(kernel: SandboxKernel, nb, limits: Limits, started: float) -> 
             raise KeyboardInterrupt("notebook execution interrupted")
         if log:
             error += "\n" + log
+    ended = time.monotonic()
+    kernel_start_s, imports_s, execution_s = split_wall(kernel, started, ended)
     return ExecutionRecord(
         executed=error is None, error=error, error_cell=error_cell, timed_out=timed_out,
-        memory_exceeded=memory_exceeded, wall_s=time.monotonic() - started, isolation=list(kernel.features),
+        memory_exceeded=memory_exceeded, wall_s=ended - started, isolation=list(kernel.features),
         notebook=nb, workdir=kernel.workdir, output_exceeded=output_exceeded,
         kernel_log=log, evidence_dir=kernel.evidence_dir, limit_exceeded=trip.kind if trip else None,
+        kernel_start_s=kernel_start_s, imports_s=imports_s, execution_s=execution_s,
     )
+
+
+def split_wall(kernel: SandboxKernel, started: float, ended: float) -> tuple[float, float, float]:
+    """(kernel start, imports, execution) seconds of the span started → ended: what of the kernel's start and
+    preparation happened after `started` (a pooled kernel prepared before the notebook arrived costs it 0)."""
+    ready = kernel.ready_at if kernel.ready_at is not None else started
+    prepared = kernel.prepared_at if kernel.prepared_at is not None else ready
+    begun = max(started, kernel.started_at if kernel.started_at is not None else started)
+    kernel_start = max(0.0, ready - begun)
+    imports = max(0.0, prepared - max(started, ready))
+    return kernel_start, imports, max(0.0, ended - max(started, prepared))
 
 
 def _merge_streams(nb: nbformat.NotebookNode) -> None:
