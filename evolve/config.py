@@ -61,6 +61,10 @@ class RoleSettings:
     top_p: float = field(default=0.8, metadata={"min": 0, "max": 1})
     max_tokens: int = field(default=1024, metadata={"min": 1})
     timeout_s: float = field(default=600.0, metadata={"min": 1})
+    api_base: str = ""  # where litellm sends the role's requests ("": the provider's default)
+    api_key_env: str = ""  # the environment variable holding the key ("": litellm's default for the provider)
+    omit: list[str] = field(default_factory=list)  # request parameters never sent for this role
+    reasoning_effort: Literal["", "low", "medium", "high"] = ""  # for reasoning models ("": not sent)
 
 
 @dataclass(frozen=True)

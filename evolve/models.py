@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any, Callable
 import litellm
 
 from .config import CallPolicy, RoleSettings
+from .request_shape import described, refused_param, shape
 
 litellm.suppress_debug_info = True
 
@@ -51,6 +53,7 @@ class CallRecord:
     cached_tokens: int | None = None  # prompt tokens served from the provider's cache; None: not reported
     prompt_s: float | None = None  # the provider's own prompt time (the embedded model reports it); None: unknown
     generation_s: float | None = None  # the provider's own generation time; None: unknown
+    request: str | None = None  # what was sent, and dropped (evolve.request_shape.described); None: nothing sent
 
 
 @dataclass
@@ -126,6 +129,7 @@ class ModelClient:
         self._clock = clock
         self._semaphores: dict[str, threading.Semaphore] = {}
         self._breakers: dict[str, _Breaker] = {}
+        self._learned: dict[str, list[str]] = {}  # model -> parameters it refused (evolve.request_shape)
         self._lock = threading.Lock()
 
     def settings(self, role: str) -> RoleSettings:
@@ -138,19 +142,23 @@ class ModelClient:
         settings = self.settings(role)
         model = overrides.pop("model", settings.model)
         provider = provider_of(model)
-        params = {"temperature": settings.temperature, "top_p": settings.top_p, "max_tokens": settings.max_tokens,
-                  "timeout": settings.timeout_s, **overrides}
+        asked = {"temperature": settings.temperature, "top_p": settings.top_p, "max_tokens": settings.max_tokens,
+                 **({"reasoning_effort": settings.reasoning_effort} if settings.reasoning_effort else {}),
+                 **overrides}
+        transport = self._transport(role, settings)
         semaphore, breaker = self._guards(provider)
         record = CallRecord(role=role, model=model, resolved_model=None, ok=False, started_at=time.time())
         attempt = 0
         try:
             while True:
                 attempt += 1
+                shaped = shape(model, asked, settings.omit, self._learned.get(model, ()))
+                record.request = described(shaped)
                 breaker.wait_until_closed(self.policy.max_outage_s, self._sleep)
                 started = time.monotonic()
                 try:
                     with semaphore:
-                        response = self._complete(model=model, messages=messages, **params)
+                        response = self._complete(model=model, messages=messages, **shaped.params, **transport)
                 except TRANSIENT as error:
                     record.latency_s += time.monotonic() - started
                     record.error = _short(error)
@@ -166,6 +174,12 @@ class ModelClient:
                 except Exception as error:
                     record.latency_s += time.monotonic() - started
                     record.error = _short(error)
+                    refused = refused_param(error, shaped.params) if _is_refusal(error) else None
+                    if refused is not None and refused not in self._learned.get(model, ()):
+                        # The provider refused one parameter: never send it to this model again, ask once more.
+                        with self._lock:
+                            self._learned.setdefault(model, []).append(refused)
+                        continue
                     raise ModelCallError(f"{model}: {record.error}") from error
                 record.latency_s += time.monotonic() - started
                 breaker.success()
@@ -189,6 +203,19 @@ class ModelClient:
         self._keep(record)
         text = response.choices[0].message.content or ""
         return Completion(text=text, record=record, raw=response)
+
+    def _transport(self, role: str, settings: RoleSettings) -> dict[str, Any]:
+        """How to reach the role's provider: the timeout, the api_base and the key named by api_key_env."""
+        transport: dict[str, Any] = {"timeout": settings.timeout_s}
+        if settings.api_base:
+            transport["api_base"] = settings.api_base
+        if settings.api_key_env:
+            key = os.environ.get(settings.api_key_env)
+            if not key:
+                raise ModelCallError(f"[models.{role}] api_key_env names {settings.api_key_env}, which is not set "
+                                     f"in the environment")
+            transport["api_key"] = key
+        return transport
 
     def _guards(self, provider: str) -> tuple[threading.Semaphore, _Breaker]:
         with self._lock:
@@ -221,6 +248,12 @@ class ModelClient:
             t["cost_usd"] += r.cost_usd or 0.0
             t["latency_s"] += r.latency_s
         return totals
+
+
+def _is_refusal(error: BaseException) -> bool:
+    """A request the provider (or litellm, before sending) refused as malformed: 400-class, not an outage."""
+    return isinstance(error, (litellm.UnsupportedParamsError, litellm.BadRequestError)) or \
+        getattr(error, "status_code", None) in (400, 422)
 
 
 def _short(error: Exception) -> str:

@@ -2,13 +2,17 @@
 markers-less code under markdown headers, stray fence marks inside comments, prose between blocks and
 unterminated fences, every code line of the reply is in the notebook's code, in order.
 
-The generator is seeded (the same 1,500 replies every run), so a failure names the seed that reproduces it."""
+The generator is seeded (the same 1,500 replies every run), so a failure names the seed that reproduces it. The
+same holds for every real reply in the experiment archives committed under experiments/."""
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 import pytest
 
+from evolve.archive import open_for_reading
 from evolve.notebook import code_cells, from_reply
 
 CASES = 1500
@@ -106,3 +110,56 @@ def test_every_code_line_of_a_generated_reply_is_in_the_notebook_in_order(chunk)
         remaining = iter(have)
         missing = [line for line in "\n".join(code).split("\n") if not any(line == h for h in remaining)]
         assert not missing, f"seed {seed}: lost {missing[:3]} from\n{text}"
+
+
+ARCHIVES = sorted(p for p in (Path(__file__).resolve().parents[1] / "experiments").glob("*/*.duckdb")
+                  if not p.name.endswith(".snapshot.duckdb"))
+_FENCE = re.compile(r"^ {0,3}```")
+
+
+def _real_replies() -> list[str]:
+    replies = []
+    for path in ARCHIVES:
+        with open_for_reading(path) as reader:
+            replies += [r["reply"] for r in reader.rows(
+                "SELECT u.turn.reply AS reply FROM evaluations e, unnest(e.transcript) AS u(turn) "
+                "WHERE u.turn.outcome NOT IN ('disclosure', 'cut') AND u.turn.reply IS NOT NULL")]
+    return replies
+
+
+def _code_runs(text: str) -> list[list[str]]:
+    """The reply's code lines, fence by fence, read independently of evolve.notebook: the lines of each
+    python (or unlabelled) fence when the reply has closed fences, else every line; comments, blank lines and
+    `# %%` markers left out."""
+    lines, runs, inside, run = text.replace("\r\n", "\n").split("\n"), [], None, []
+    if sum(bool(_FENCE.match(line)) for line in lines) < 2:
+        runs = [lines]
+    else:
+        for line in lines:
+            if _FENCE.match(line):
+                if inside is None:
+                    inside, run = line.strip()[3:].strip().lower() in ("", "python", "py", "python3"), []
+                else:
+                    if inside:
+                        runs.append(run)
+                    inside = None
+            elif inside:
+                run.append(line)
+    return [[line for line in run if line.strip() and not line.lstrip().startswith("#")] for run in runs]
+
+
+@pytest.mark.skipif(not ARCHIVES, reason="no experiment archive is committed")
+def test_every_code_line_of_every_real_reply_in_the_committed_archives_reaches_the_notebook():
+    replies = _real_replies()
+    assert replies
+    for text in replies:
+        draft = from_reply(text)
+        runs = [run for run in _code_runs(text) if run]
+        if not runs:
+            continue
+        assert draft.ok, text
+        have = "\n".join(code_cells(draft.notebook)).split("\n")
+        for run in runs:  # each fence in order (a fence repeated in full elsewhere is kept once)
+            remaining = iter(have)
+            missing = [line for line in run if not any(line == h for h in remaining)]
+            assert not missing, f"lost {missing[:3]} from\n{text}"

@@ -163,7 +163,8 @@ ALTER TABLE evaluations ADD COLUMN turn_details STRUCT(finish_reason VARCHAR, ma
 """
 
 # v7: where time goes (evolve.phases): per trial, seconds per phase summed over its turns (NULL: not measured);
-# per model call, the provider's cached prompt tokens and its own prompt and generation times.
+# per model call, the provider's cached prompt tokens, its own prompt and generation times, and the request as
+# sent (evolve.request_shape: parameters sent, and those dropped for that model with the reason).
 _V7 = """
 ALTER TABLE trials ADD COLUMN phases STRUCT(queue_s DOUBLE, model_wait_s DOUBLE, prompt_s DOUBLE, generation_s DOUBLE,
                                             kernel_start_s DOUBLE, imports_s DOUBLE, execution_s DOUBLE,
@@ -171,6 +172,7 @@ ALTER TABLE trials ADD COLUMN phases STRUCT(queue_s DOUBLE, model_wait_s DOUBLE,
 ALTER TABLE llm_calls ADD COLUMN cached_tokens INTEGER;               -- prompt tokens served from cache; NULL: unknown
 ALTER TABLE llm_calls ADD COLUMN prompt_s DOUBLE;                     -- the provider's own prompt time; NULL: unknown
 ALTER TABLE llm_calls ADD COLUMN generation_s DOUBLE;                 -- the provider's own generation time
+ALTER TABLE llm_calls ADD COLUMN request VARCHAR;                     -- JSON: what was sent, what was dropped and why
 """
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -180,7 +182,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("score integrity: isolation, replay status and integrity flag on evaluations", _V4),
     ("per-turn conversion path of the student's replies", _V5),
     ("per-turn harness details: finish reason, answer budget, kept cells, hints, resamples, solved", _V6),
-    ("time per phase on trials; cached tokens and provider timings on model calls", _V7),
+    ("time per phase on trials; cached tokens, provider timings and the request sent on model calls", _V7),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -114,6 +114,7 @@ class Call:
     cached_tokens: int | None = None
     prompt_s: float | None = None
     generation_s: float | None = None
+    request: str | None = None
 
 
 def seed_library() -> Library:
