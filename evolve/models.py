@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import litellm
@@ -54,6 +55,7 @@ class CallRecord:
     prompt_s: float | None = None  # the provider's own prompt time (the embedded model reports it); None: unknown
     generation_s: float | None = None  # the provider's own generation time; None: unknown
     request: str | None = None  # what was sent, and dropped (evolve.request_shape.described); None: nothing sent
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)  # the call's identity, across a kill and resume
 
 
 @dataclass
@@ -122,10 +124,13 @@ class ModelClient:
     def __init__(self, roles: dict[str, RoleSettings], policy: CallPolicy = CallPolicy(),
                  on_record: Callable[[CallRecord], None] | None = None,
                  complete: Callable[..., Any] = litellm.completion, sleep: Callable[[float], None] = time.sleep,
-                 on_pause: Callable[[str, str], None] | None = None, clock: Callable[[], float] = time.monotonic):
+                 on_pause: Callable[[str, str], None] | None = None, clock: Callable[[], float] = time.monotonic,
+                 on_start: Callable[[CallRecord], None] | None = None):
         self.roles, self.policy = dict(roles), policy
-        self.records: list[CallRecord] = []
+        self.records: list[CallRecord] = []  # every finished call of this client, in order: the one call log
+        self._drained = 0
         self._on_record, self._complete, self._sleep, self._on_pause = on_record, complete, sleep, on_pause
+        self._on_start = on_start
         self._clock = clock
         self._semaphores: dict[str, threading.Semaphore] = {}
         self._breakers: dict[str, _Breaker] = {}
@@ -148,6 +153,8 @@ class ModelClient:
         transport = self._transport(role, settings)
         semaphore, breaker = self._guards(provider)
         record = CallRecord(role=role, model=model, resolved_model=None, ok=False, started_at=time.time())
+        if self._on_start:  # e.g. a kill-proof journal: a call in flight when the process dies is still known
+            self._on_start(record)
         attempt = 0
         try:
             while True:
@@ -231,6 +238,12 @@ class ModelClient:
             self.records.append(record)
         if self._on_record:
             self._on_record(record)
+
+    def drain(self) -> list[CallRecord]:
+        """The calls finished since the last drain, in order (each is returned once)."""
+        with self._lock:
+            fresh, self._drained = self.records[self._drained:], len(self.records)
+        return fresh
 
     def cost_by_role(self) -> dict[str, float]:
         """US dollars spent per role so far (unknown costs count as 0)."""

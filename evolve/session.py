@@ -3,7 +3,7 @@ uses a `local/` model) and the trial context. Commands build one Session; nothin
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,8 +17,7 @@ from .trial import TrialContext
 class Session:
     config: Config
     plugin: DomainPlugin
-    client: ModelClient
-    records: list[CallRecord] = field(default_factory=list)
+    client: ModelClient  # its `records` are the session's one call log (`drain()` hands out the new ones)
 
     def trial_context(self, progress: Callable[[str], None] | None = None, workroot: Path | None = None
                       ) -> TrialContext:
@@ -30,13 +29,16 @@ class Session:
 
 
 def open_session(config: Config, student_model: str | None = None,
-                 on_pause: Callable[[str, str], None] | None = None) -> Session:
-    """Load the plugin and build the model client. `student_model` overrides [models.student] model."""
+                 on_pause: Callable[[str, str], None] | None = None,
+                 on_start: Callable[[CallRecord], None] | None = None,
+                 on_record: Callable[[CallRecord], None] | None = None) -> Session:
+    """Load the plugin and build the model client. `student_model` overrides [models.student] model (its other
+    settings stay); `on_start` / `on_record` see every call begin / end (e.g. a run's call journal)."""
     plugin = load_plugin(Path(config.evaluation.plugin))
     roles = dict(config.models)
     if student_model:
         base = roles["student"]
-        roles["student"] = RoleSettings(student_model, base.temperature, base.top_p, base.max_tokens, base.timeout_s)
+        roles["student"] = replace(base, model=student_model)
     if config.judge.model:
         roles.setdefault("judge", RoleSettings(config.judge.model, temperature=0.0, max_tokens=512))
     if any(role.model.startswith("local/") for role in roles.values()):
@@ -44,9 +46,9 @@ def open_session(config: Config, student_model: str | None = None,
 
         register(Path(config.paths.state), models_dir=Path(config.local_model.cache),
                  n_ctx=config.local_model.context_tokens, threads=config.local_model.threads)
-    records: list[CallRecord] = []
-    client = ModelClient(roles, config.model_policy, on_record=records.append, on_pause=on_pause or _announce_pause)
-    return Session(config, plugin, client, records)
+    client = ModelClient(roles, config.model_policy, on_record=on_record, on_pause=on_pause or _announce_pause,
+                         on_start=on_start)
+    return Session(config, plugin, client)
 
 
 def _announce_pause(provider: str, error: str) -> None:

@@ -115,6 +115,7 @@ def test_kill_9_mid_generation_then_resume_records_every_trial_once(tmp_path):
     finally:
         reader.close()
 
+    served = len(log.read_text().splitlines())  # student replies the killed process was given
     model = engine_fixtures.install()
     assert main(["--config", str(config), "run", "--resume"]) == 0
     after = cells(db)
@@ -127,8 +128,81 @@ def test_kill_9_mid_generation_then_resume_records_every_trial_once(tmp_path):
     try:
         kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
         assert "resumed" in kinds and kinds[-1] == "run-finished" and kinds.count("generation-done") == 3
+        # nothing spent disappears: every student call either process made is archived once, those that were
+        # in flight at the kill as failed with unknown cost
+        calls = reader.rows("SELECT count(*) AS n, count(DISTINCT uid) AS uids, count(*) FILTER (WHERE NOT ok) "
+                            "AS failed FROM llm_calls WHERE role = 'student'")[0]
+        assert calls["n"] == calls["uids"] and calls["n"] >= served + student_calls
+        assert calls["n"] - calls["failed"] >= served + student_calls - 1  # at most the one in flight failed
     finally:
         reader.close()
+
+
+def test_patience_stops_a_run_after_generations_without_a_better_incumbent(tmp_path, capsys):
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path, generations=6, patience=2)
+    assert main(["--config", str(config), "run"]) == 0
+    assert "patience 2" in capsys.readouterr().err
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        stale = [r["stale"] for r in reader.rows(
+            "SELECT json_extract(payload, '$.stale')::INT AS stale FROM events WHERE kind = 'generation-done' "
+            "ORDER BY event_id")]
+    finally:
+        reader.close()
+    assert stale[-1] == 2 and len(stale) < 7  # stopped before generation 6, on the engine's own count
+
+
+def test_the_cost_budget_counts_what_earlier_invocations_spent(tmp_path, capsys):
+    from evolve.archive import Archive
+    from evolve.models import CallRecord
+
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path, max_trials=2)
+    assert main(["--config", str(config), "run"]) == 0
+    with Archive.open(tmp_path / "evolve.duckdb", snapshots=False) as archive:
+        run_id = archive.latest_run()
+        with archive.transaction():  # what a priced API student spent before the stop
+            archive.record_calls(run_id, [CallRecord("student", "rules/student", None, True, cost_usd=1.5)])
+    capsys.readouterr()
+    config = engine_fixtures.write_config(tmp_path, max_cost_usd={"student": 1.0})  # a budget: may change
+    assert main(["--config", str(config), "run", "--resume"]) == 0
+    assert "cost budget of role student reached ($1.50 of $1.00)" in capsys.readouterr().err
+    assert len(cells(tmp_path / "evolve.duckdb")) == 2  # no trial ran past the budget
+
+
+def test_a_resume_with_a_changed_configuration_shows_the_change_and_needs_allow_config_change(tmp_path, capsys):
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path, max_trials=2)
+    assert main(["--config", str(config), "run"]) == 0
+    changed = engine_fixtures.write_config(tmp_path, max_trials=3, population=5)
+    capsys.readouterr()
+    assert main(["--config", str(changed), "run", "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "run.population: 2 → 5" in err and "--allow-config-change" in err and "run.max_trials" not in err
+    assert len(cells(tmp_path / "evolve.duckdb")) == 2  # nothing ran
+    assert main(["--config", str(changed), "run", "--resume", "--allow-config-change"]) == 0
+    assert main(["--config", str(changed), "run", "--resume"]) == 0  # the accepted configuration is the run's now
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+    finally:
+        reader.close()
+    assert kinds.count("config-changed") == 1
+
+
+def test_resuming_a_finished_run_does_nothing_and_emits_no_second_finish(tmp_path, capsys):
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path)
+    assert main(["--config", str(config), "run"]) == 0
+    assert main(["--config", str(config), "run", "--resume"]) == 0
+    assert "finished earlier" in capsys.readouterr().err
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+    finally:
+        reader.close()
+    assert kinds.count("run-finished") == 1 and kinds.count("generation-done") == 3
 
 
 def test_the_stop_file_stops_between_trials_and_resume_finishes(tmp_path, capsys):

@@ -6,6 +6,7 @@ what the engine gets back is exactly what it stored (same skill hashes, same lib
 """
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,34 @@ class Reads:
             "count(*) FILTER (WHERE NOT first_solved) AS first_unsolved, "
             "count(*) FILTER (WHERE NOT first_solved AND last_solved) AS rescued "
             "FROM turn_outcomes WHERE run_id = ?", [run_id])[0]
+
+    def run_config(self, run_id: str) -> dict:
+        """The configuration a run goes by: the latest accepted `config-changed` event's, else the one it started
+        with (`{}` when none was kept)."""
+        changed = self.rows("SELECT payload FROM events WHERE run_id = ? AND kind = 'config-changed' "
+                            "ORDER BY event_id DESC LIMIT 1", [run_id])
+        if changed:
+            return json.loads(changed[0]["payload"]).get("config") or {}
+        found = self.rows("SELECT config FROM runs WHERE run_id = ?", [run_id])
+        return json.loads(found[0]["config"]) if found and found[0]["config"] else {}
+
+    def has_event(self, run_id: str, kind: str) -> bool:
+        return bool(self.rows("SELECT 1 FROM events WHERE run_id = ? AND kind = ? LIMIT 1", [run_id, kind]))
+
+    def call_uids(self, run_id: str) -> set[str]:
+        """The uids of the model calls recorded for a run (evolve.engine.call_journal reconciles against them)."""
+        return {r["uid"] for r in self.rows("SELECT uid FROM llm_calls WHERE run_id = ? AND uid IS NOT NULL",
+                                            [run_id])}
+
+    def spent(self, run_id: str) -> dict[str, dict[str, float]]:
+        """Per role, what a run's recorded calls spent: calls, prompt and completion tokens, cost in US dollars
+        (unknown costs count as 0). What a resumed run's budgets start from."""
+        return {r["role"]: {"calls": r["calls"], "prompt_tokens": r["prompt"], "completion_tokens": r["completion"],
+                            "cost_usd": r["cost"]}
+                for r in self.rows("SELECT role, count(*) AS calls, coalesce(sum(prompt_tokens), 0) AS prompt, "
+                                   "coalesce(sum(completion_tokens), 0) AS completion, "
+                                   "coalesce(sum(cost_usd), 0.0) AS cost FROM llm_calls WHERE run_id = ? "
+                                   "GROUP BY role", [run_id])}
 
     def latest_run(self) -> str | None:
         found = self.rows("SELECT latest_run() AS run_id")

@@ -59,7 +59,7 @@ CALL_SCHEMA = pa.schema([
     ("completion_tokens", pa.int32()), ("latency_s", pa.float64()), ("cost_usd", pa.float64()),
     ("attempts", pa.int32()), ("error", pa.string()), ("started_at", pa.timestamp("us")),
     ("cached_tokens", pa.int32()), ("prompt_s", pa.float64()), ("generation_s", pa.float64()),
-    ("request", pa.string()),
+    ("request", pa.string()), ("uid", pa.string()),
 ])
 
 
@@ -264,7 +264,7 @@ def call_table(run_id: str, first_id: int, records: Iterable[CallRecord], genera
         values = (first_id + offset, run_id, generation, c.role, c.model, c.resolved_model, bool(c.ok),
                   c.prompt_tokens or 0, c.completion_tokens or 0, float(c.latency_s or 0.0), c.cost_usd,
                   c.attempts, c.error, started, getattr(c, "cached_tokens", None), getattr(c, "prompt_s", None),
-                  getattr(c, "generation_s", None), getattr(c, "request", None))
+                  getattr(c, "generation_s", None), getattr(c, "request", None), getattr(c, "uid", None))
         for name, value in zip(CALL_SCHEMA.names, values):
             cols[name].append(value)
     return pa.table(cols, schema=CALL_SCHEMA)

@@ -173,6 +173,7 @@ ALTER TABLE llm_calls ADD COLUMN cached_tokens INTEGER;               -- prompt 
 ALTER TABLE llm_calls ADD COLUMN prompt_s DOUBLE;                     -- the provider's own prompt time; NULL: unknown
 ALTER TABLE llm_calls ADD COLUMN generation_s DOUBLE;                 -- the provider's own generation time
 ALTER TABLE llm_calls ADD COLUMN request VARCHAR;                     -- JSON: what was sent, what was dropped and why
+ALTER TABLE llm_calls ADD COLUMN uid VARCHAR;                         -- the call's identity (evolve.models.CallRecord)
 """
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (

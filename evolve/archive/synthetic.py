@@ -115,6 +115,7 @@ class Call:
     prompt_s: float | None = None
     generation_s: float | None = None
     request: str | None = None
+    uid: str = ""
 
 
 def seed_library() -> Library:

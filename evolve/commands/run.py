@@ -25,6 +25,9 @@ def add_parser(subparsers):
     parser.add_argument("--archive", type=Path, help="the run database (default: [paths] archive)")
     parser.add_argument("--generations", type=int, help="override [run] generations")
     parser.add_argument("--max-trials", type=int, help="override [run] max_trials")
+    parser.add_argument("--allow-config-change", action="store_true",
+                        help="with --resume: accept a configuration that differs from the run's (the changes are "
+                             "recorded as a 'config-changed' event); budgets may change without it")
     return parser
 
 
@@ -55,6 +58,7 @@ def select_goals(config):
 def run(args, config) -> int:
     from ..archive import Archive, ArchiveError
     from ..engine.budget import Stopper
+    from ..engine.call_journal import CallJournal
     from ..engine.engine import Engine
     from ..engine.executor import LocalExecutor
     from ..engine.progress import Progress
@@ -97,19 +101,23 @@ def run(args, config) -> int:
             if not run_id or not archive.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]):
                 print(f"evolve run: no run '{args.resume}' in {archive.path} to resume", file=sys.stderr)
                 return 2
-            archive.event(run_id, "resumed", {})
+            refusal = _check_config(archive, run_id, config, args.allow_config_change)
+            if refusal:
+                print(refusal, file=sys.stderr)
+                return 2
         else:
             run_id = archive.start_run(config, seed=library, note="evolve run")
         print(f"run {run_id} in {archive.path} (query it live with: evolve sql --query best_set)", file=sys.stderr)
-        session = open_session(config)
+        journal = CallJournal(Path(config.paths.state) / "runs" / run_id / "calls.jsonl")
+        session = open_session(config, on_start=journal.started, on_record=journal.ended)
         progress = Progress(settings.generations)
         stopper = Stopper(settings.max_trials, settings.max_wall_s, settings.max_cost_usd, settings.patience,
                           stop_file, cost_by_role=session.client.cost_by_role)
         executor = LocalExecutor(session.trial_context(progress=progress.trial_activity,
                                                        workroot=Path(config.evaluation.workdir) / run_id),
                                  settings.workers)
-        engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, session.records,
-                        stopper, progress)
+        engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, stopper, progress,
+                        journal=journal)
         previous = _on_interrupt(stopper, progress)
         try:
             outcome = engine.run()
@@ -137,6 +145,28 @@ def run(args, config) -> int:
     if stopper.interrupted:
         return 130
     return 1 if "provider" in outcome or "model call failed" in outcome else 0
+
+
+def _check_config(archive, run_id: str, config, allow: bool) -> str | None:
+    """On resume: refuse (with the differences) a configuration that is not the run's, unless allowed; record
+    the resume, and an allowed change, as events. Budgets may change freely (evolve.engine.config_diff)."""
+    import dataclasses
+    import json
+
+    from ..engine.config_diff import compare
+
+    current = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    change = compare(archive.run_config(run_id), current)
+    if change.changed and not allow:
+        shown = "\n  ".join(change.changes[:40]) + ("\n  ..." if len(change.changes) > 40 else "")
+        return (f"evolve run: the configuration differs from run {run_id}'s:\n  {shown}\n"
+                f"Resume with the run's configuration, or pass --allow-config-change to continue with this one "
+                f"(recorded in the run's events). Budgets (generations, max_trials, max_wall_s, max_cost_usd, "
+                f"patience) may change without it.")
+    if change.changed:
+        archive.event(run_id, "config-changed", {"changes": list(change.changes), "config": current})
+    archive.event(run_id, "resumed", {"budgets": list(change.budgets)})
+    return None
 
 
 def _on_interrupt(stopper, progress):

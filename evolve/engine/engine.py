@@ -27,6 +27,7 @@ from ..trial import TrialResult
 from . import selection
 from .acceptance import compare, rescore_confirms
 from .budget import Stopper
+from .call_journal import IN_FLIGHT, CallJournal
 from .executor import Executor, TrialRequest, call_in_worker
 from .gate import check_child
 from .operators.base import Failure, OperatorDeclined, OperatorInput
@@ -61,11 +62,11 @@ class EngineState:
 
 class Engine:
     def __init__(self, config: Config, archive, run_id: str, goals: GoalSets, toolbox, executor: Executor,
-                 client, records: list, stopper: Stopper, progress: Progress,
-                 log: Callable[[str], None] | None = None):
+                 client, stopper: Stopper, progress: Progress,
+                 log: Callable[[str], None] | None = None, journal: CallJournal | None = None):
         self.config, self.settings = config, config.run
         self.archive, self.run_id, self.goals = archive, run_id, goals
-        self.toolbox, self.executor, self.client, self.records = toolbox, executor, client, records
+        self.toolbox, self.executor, self.client = toolbox, executor, client
         self.stopper, self.progress = stopper, progress
         self.log = log or progress.event
         self.board = Scoreboard.load(archive, run_id)
@@ -77,8 +78,23 @@ class Engine:
         self.stopper.trials_run = archive.rows("SELECT count(*) AS n FROM trials WHERE run_id = ? AND NOT cached",
                                                [run_id])[0]["n"]
         self._call_ids: dict[int, int] = {}
-        self._flushed = 0
+        self._recover_calls(journal)
+        # the cost budget is the run's too: what earlier invocations spent counts against it
+        self.stopper.spent_before = {role: v["cost_usd"] for role, v in archive.spent(run_id).items()}
         self._tested_at: int | None = None
+
+    def _recover_calls(self, journal: CallJournal | None) -> None:
+        """Record the calls a killed invocation made that never reached the archive (evolve.engine.call_journal)."""
+        if journal is None:
+            return
+        lost = journal.recover(self.archive.call_uids(self.run_id))
+        if lost:
+            in_flight = sum(r.error == IN_FLIGHT for r in lost)
+            with self.archive.transaction():
+                self.archive.record_calls(self.run_id, lost, None)
+                self.archive.event(self.run_id, "calls-recovered", {"calls": len(lost), "in_flight": in_flight})
+            self.log(f"recorded {len(lost)} model call(s) the last invocation made after its last commit "
+                     f"({in_flight} still in flight when it stopped; their cost is unknown)")
 
     # -- state ---------------------------------------------------------------------------------------------
 
@@ -113,10 +129,10 @@ class Engine:
             return
         self.progress.queued += len(todo)
         self.progress.draw(force=True)
-        left = self.executor.run(todo, self._on_result, lambda: self.stopper.reason() is not None)
+        left = self.executor.run(todo, self._on_result, lambda: self.stopper.reason(self.state) is not None)
         if left:
             self.progress.queued -= len(left)
-            raise StopRun(self.stopper.reason() or "stopped")
+            raise StopRun(self.stopper.reason(self.state) or "stopped")
 
     def _on_result(self, request: TrialRequest, result: TrialResult) -> None:
         with self.archive.transaction():
@@ -128,15 +144,14 @@ class Engine:
         self.board.add(Outcome.of(result, request.library_id, request.condition))
         if not result.cached:
             self.stopper.trials_run += 1
-        self.progress.costs = self.client.cost_by_role()
+        self.progress.costs = self.stopper.spent()
         self.progress.trial_finished(result.wall_s, result.cached)
 
     def _flush_calls(self, generation: int) -> None:
-        fresh = self.records[self._flushed:]
+        fresh = self.client.drain()
         if fresh:
             ids = self.archive.record_calls(self.run_id, fresh, generation)
             self._call_ids.update({id(r): i for r, i in zip(fresh, ids)})
-            self._flushed += len(fresh)
 
     def requests(self, library_id: str | None, goals: list[Goal], seeds, generation: int,
                  condition: str | None = None) -> list[TrialRequest]:
@@ -148,11 +163,14 @@ class Engine:
 
     def run(self) -> str:
         """Run (or continue) until the last generation or a stop. Returns why it ended."""
+        if self.state.generation >= self.settings.generations and self.archive.has_event(self.run_id,
+                                                                                          "run-finished"):
+            return "finished earlier (nothing left to do; raise --generations to go on)"
         try:
             if self.state.generation < 0:
                 self.generation_zero()
             while self.state.generation < self.settings.generations:
-                reason = self.stopper.reason()
+                reason = self.stopper.reason(self.state)
                 if reason:
                     raise StopRun(reason)
                 self.generation(self.state.generation + 1)
@@ -233,7 +251,7 @@ class Engine:
         population = self.survivors(self.state.population + [c for c in accepted if c not in self.state.population])
         incumbent = self.choose_incumbent(g, population)
         self.finish_generation(g, population, incumbent)
-        reason = self.stopper.reason()
+        reason = self.stopper.reason(self.state)
         if reason:
             raise StopRun(reason)
 

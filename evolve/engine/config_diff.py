@@ -1,0 +1,53 @@
+"""Did the configuration change between a run's start and its resume? A pure comparison, with the reason.
+
+Contract: `compare(recorded, current)` takes two configurations as plain JSON-like dicts (`dataclasses.asdict`
+of `evolve.config.Config`, as the archive keeps them) and returns a `ConfigChange`: `changes` lists every leaf
+that differs as "section.key: old → new" (added and removed keys too), except `BUDGET_KEYS`, which a resume
+may change freely (extending a run is what resuming is for); `changed` is True when any other leaf differs.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# What a resume may change without --allow-config-change: how long the run goes on, not how it selects.
+BUDGET_KEYS = frozenset({"run.generations", "run.max_trials", "run.max_wall_s", "run.max_cost_usd", "run.patience",
+                         "run.stop_file"})
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    changes: tuple[str, ...]  # "section.key: old → new", budgets left out
+    budgets: tuple[str, ...]  # the budget keys that changed (allowed)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def compare(recorded: dict[str, Any], current: dict[str, Any]) -> ConfigChange:
+    changes, budgets = [], []
+    old, new = _leaves(recorded), _leaves(current)
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key, MISSING), new.get(key, MISSING)
+        if a == b:
+            continue
+        line = f"{key}: {_show(a)} → {_show(b)}"
+        (budgets if key in BUDGET_KEYS or any(key.startswith(k + ".") for k in BUDGET_KEYS) else changes).append(line)
+    return ConfigChange(tuple(changes), tuple(budgets))
+
+
+def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(data, dict) and data:
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    # lists and tuples compare as JSON (a tuple read back from the archive is a list)
+    return {prefix: json.loads(json.dumps(data, default=str))}
+
+
+def _show(value: Any) -> str:
+    return "(absent)" if value is MISSING else json.dumps(value, default=str)
