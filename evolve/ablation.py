@@ -1,6 +1,7 @@
 """An ablation: conditions (no skills, the seed library, any library) × goals × seeds × models, summarised
-with bootstrap intervals and paired differences against a baseline condition — autotvb's table, done honestly:
-missing trials are counted and left out, never averaged in as zeros.
+per condition and model with bootstrap intervals that resample goals and then seeds, and paired differences
+against a baseline condition — autotvb's table, done honestly: missing trials are counted and left out, never
+averaged in as zeros, and a model is never pooled with another.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Callable, Iterable
 
 from .goals import Goal
 from .library import Library
-from .stats import Interval, bootstrap_mean, paired_difference
+from .stats import Interval, clustered_mean
 from .trial import TrialContext, TrialResult, run_trial
 
 
@@ -60,27 +61,45 @@ def run_ablation(conditions: list[Condition], goals: list[Goal], seeds: Iterable
 @dataclass(frozen=True)
 class ConditionSummary:
     condition: str
+    model: str
     trials: int
     missing: int
-    score: Interval
+    score: Interval  # mean of goal means; goals, then seeds within goals, resampled
     success: Interval
-    vs_baseline: Interval | None  # paired mean score difference (this − baseline)
+    vs_baseline: Interval | None  # paired score difference (this − baseline, same goal, seed and model)
 
 
 def summarize(rows: list[dict], baseline: str) -> list[ConditionSummary]:
+    """One summary per condition × model (models are never pooled: they are different students). Intervals
+    resample goals and then seeds within goals (evolve.stats.clustered_mean): the goal is the unit of
+    independence."""
     conditions = list(dict.fromkeys(r["condition"] for r in rows))
+    models = list(dict.fromkeys(r["model"] for r in rows))
     by_cell = {(r["condition"], r["goal"], r["seed"], r["model"]): r for r in rows}
     summaries = []
-    for name in conditions:
-        mine = [r for r in rows if r["condition"] == name]
-        scored = [r for r in mine if r["status"] == "scored"]
-        pairs = None
-        if name != baseline:
-            matched = [(by_cell.get((baseline, r["goal"], r["seed"], r["model"])), r) for r in scored]
-            pairs = paired_difference([(b["score"], r["score"]) for b, r in matched
-                                       if b is not None and b["status"] == "scored"])
-        summaries.append(ConditionSummary(
-            condition=name, trials=len(mine), missing=len(mine) - len(scored),
-            score=bootstrap_mean([r["score"] for r in scored]),
-            success=bootstrap_mean([float(r["solved"]) for r in scored]), vs_baseline=pairs))
+    for model in models:
+        for name in conditions:
+            mine = [r for r in rows if r["condition"] == name and r["model"] == model]
+            if not mine:
+                continue
+            scored = [r for r in mine if r["status"] == "scored"]
+            pairs = None
+            if name != baseline:
+                differences: dict[str, list[float]] = {}
+                for r in scored:
+                    base = by_cell.get((baseline, r["goal"], r["seed"], model))
+                    if base is not None and base["status"] == "scored":
+                        differences.setdefault(r["goal"], []).append(r["score"] - base["score"])
+                pairs = clustered_mean(differences)
+            summaries.append(ConditionSummary(
+                condition=name, model=model, trials=len(mine), missing=len(mine) - len(scored),
+                score=clustered_mean(_by_goal(scored, "score")), success=clustered_mean(_by_goal(scored, "solved")),
+                vs_baseline=pairs))
     return summaries
+
+
+def _by_goal(rows: list[dict], key: str) -> dict[str, list[float]]:
+    grouped: dict[str, list[float]] = {}
+    for r in rows:
+        grouped.setdefault(r["goal"], []).append(float(r[key]))
+    return grouped

@@ -184,7 +184,7 @@ def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]
     return (None, problems) if problems else (config, [])
 
 
-ROLES = ("student", "mutator", "judge", "navigator")
+ROLES = ("student", "mutator", "judge")  # (a navigator model would plan for the student; none reads one yet)
 
 
 def _check_roles(config: Config, path: Path, text: str) -> list[Problem]:

@@ -19,6 +19,7 @@ def test_ablation_rows_and_summary(tmp_path, goal):
     assert json.loads(out.read_text().splitlines()[0])["condition"] == "none"
     summary = {s.condition: s for s in summarize(rows, "none")}
     none, skills = summary["none"], summary["skills"]
+    assert none.model == "scriptedstudent/small" and none.score.groups == 1
     assert (none.trials, none.missing, none.score.n) == (3, 1, 2)  # the outage is missing, not a zero
     assert none.score.mean == 0.0 and none.success.mean == 0.0
     assert skills.score.mean == 1.0 and skills.success.mean == 1.0
@@ -52,3 +53,14 @@ def test_ablation_trials_go_into_the_archive_as_a_run(tmp_path, goal):
          ("seed", skills.id, 1, 1.0)]
     assert scores == {skills.id: (2, 1.0), None: (2, rows[0]["score"] / 2 + 0.5)}  # the views see both conditions
     assert design["seed"] == skills.id
+
+
+def test_models_are_summarised_apart_never_pooled():
+    rows = [{"condition": c, "model": m, "goal": g, "seed": s, "status": "scored", "solved": score == 1.0,
+             "score": score}
+            for m, good in (("big", 1.0), ("small", 0.0)) for g in ("a", "b") for s in (0, 1)
+            for c, score in (("none", 0.0), ("seed", good))]
+    summary = {(s.condition, s.model): s for s in summarize(rows, "none")}
+    assert set(summary) == {("none", "big"), ("seed", "big"), ("none", "small"), ("seed", "small")}
+    assert summary["seed", "big"].score.mean == 1.0 and summary["seed", "small"].score.mean == 0.0
+    assert summary["seed", "big"].vs_baseline.mean == 1.0 and summary["seed", "big"].vs_baseline.groups == 2

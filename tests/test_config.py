@@ -80,3 +80,10 @@ def test_model_roles_are_checked(tmp_path):
     config, problems = load_config(path)
     assert problems == [] and config.models["student"].model == "ollama/qwen2.5-coder:1.5b"
     assert config.models["student"].temperature == 0.7
+
+
+def test_a_navigator_model_role_is_refused_because_nothing_would_read_it(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[models.student]\nmodel = "local/qwen2.5-coder-1.5b"\n\n[models.navigator]\nmodel = "openai/gpt-4o"\n')
+    config, problems = load_config(path)
+    assert config is None and "unknown model role [models.navigator]" in str(problems[0])

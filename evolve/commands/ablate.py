@@ -125,9 +125,11 @@ def run(args, config) -> int:
         if archive is not None:
             archive.close()
     baseline = conditions[0].name
-    table = [(s.condition, s.trials, s.missing, str(s.score), str(s.success),
-              "baseline" if s.vs_baseline is None else str(s.vs_baseline)) for s in summarize(rows, baseline)]
-    print(format_table(("condition", "trials", "missing", "mean score [95% CI]", "success rate [95% CI]",
+    table = [(s.condition, s.model, s.trials, s.missing, s.score.with_groups(), str(s.success),
+              "baseline" if s.vs_baseline is None else s.vs_baseline.with_groups())
+             for s in summarize(rows, baseline)]
+    print(format_table(("condition", "model", "trials", "missing", "mean score [95% CI]", "success rate [95% CI]",
                         f"paired Δ score vs {baseline} [95% CI]"), table))
+    print("Intervals resample goals, then seeds within each goal: the goal is the unit of independence.")
     print(f"{len(goals)} goal(s) × {args.seeds} seed(s) × {len(models)} model(s); rows in {out}")
     return 0

@@ -35,6 +35,8 @@ def run(args, config) -> int:
     try:
         archive = Archive.open(database, snapshot_interval_s=config.archive.snapshot_interval_s)
     except ArchiveLocked:
+        if _refused_by_gate(library, None, config, args.folder):  # the live run's best is unknown: screen all
+            return 1
         queued = seeding.queue(database, library, args.run_id, note, str(args.folder))
         print(f"{database} is held by a running process: queued library {library.short_id} as {queued}; "
               f"the run adds it at its next generation")
@@ -48,6 +50,10 @@ def run(args, config) -> int:
             print(f"evolve seed: {database}: no run {args.run_id or '(start one with evolve run)'}; nothing was added",
                   file=sys.stderr)
             return 1
+        best = archive.best(run_id)
+        parent = archive.library(best["library_id"]) if best else None
+        if _refused_by_gate(library, parent, config, args.folder):
+            return 1
         seeded = seeding.add(archive, run_id, library, note, str(args.folder))
     if not seeded.added:
         print(f"library {library.short_id} is already in run {run_id} ({seeded.reason}); nothing was added")
@@ -56,3 +62,21 @@ def run(args, config) -> int:
     print(f"seeded library {library.short_id} ({len(library)} skill(s)) into run {run_id} {parent}; "
           f"the next generation picks it up")
     return 0
+
+
+def _refused_by_gate(library, parent, config, folder) -> bool:
+    """The operators' gate (evolve.engine.gate: spec, byte budgets, leakage into val/test goals, safety) on the
+    seed; prints why and returns True when it refuses. Leakage and safety look at skills new or changed against
+    `parent` (every skill when None), against every val and test goal of the benchmark."""
+    from ..engine.gate import check_child
+    from ..goals import load_goals
+
+    goals, _ = load_goals(Path(config.paths.goals))
+    held_out = {g.slug: g.request for g in goals if g.split in ("val", "test")}
+    problems = check_child(library, parent, held_out, config.library)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"evolve seed: the gate refused {folder} ({len(problems)} problem(s), as it would an operator's "
+              f"child); nothing was added", file=sys.stderr)
+    return bool(problems)
