@@ -30,7 +30,8 @@ def row_of(condition: Condition, result: TrialResult) -> dict:
             "stop_reason": result.stop_reason, "prompt_tokens": result.prompt_tokens,
             "completion_tokens": result.completion_tokens, "wall_s": round(result.wall_s, 2),
             "trial_key": result.key, "cached": result.cached, "injected": result.injected, "used": result.used,
-            "missing_reason": result.missing_reason}
+            "missing_reason": result.missing_reason, "judge_status": (result.judge or {}).get("status"),
+            "judge_mean": (result.judge or {}).get("mean")}
 
 
 def run_ablation(conditions: list[Condition], goals: list[Goal], seeds: Iterable[int], models: list[str],
@@ -67,6 +68,8 @@ class ConditionSummary:
     score: Interval  # mean of goal means; goals, then seeds within goals, resampled
     success: Interval
     vs_baseline: Interval | None  # paired score difference (this − baseline, same goal, seed and model)
+    judge: Interval | None = None  # the LLM judge's rubric mean (1-5) over judged trials; None: no judge
+    judge_missing: int = 0  # trials the judge was asked about and failed on
 
 
 def summarize(rows: list[dict], baseline: str) -> list[ConditionSummary]:
@@ -91,10 +94,13 @@ def summarize(rows: list[dict], baseline: str) -> list[ConditionSummary]:
                     if base is not None and base["status"] == "scored":
                         differences.setdefault(r["goal"], []).append(r["score"] - base["score"])
                 pairs = clustered_mean(differences)
+            judged = [r for r in scored if r.get("judge_status") == "judged"]
+            asked = [r for r in scored if r.get("judge_status")]
             summaries.append(ConditionSummary(
                 condition=name, model=model, trials=len(mine), missing=len(mine) - len(scored),
                 score=clustered_mean(_by_goal(scored, "score")), success=clustered_mean(_by_goal(scored, "solved")),
-                vs_baseline=pairs))
+                vs_baseline=pairs, judge=clustered_mean(_by_goal(judged, "judge_mean")) if asked else None,
+                judge_missing=len(asked) - len(judged)))
     return summaries
 
 

@@ -47,7 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         if done.swept or done.pruned:
             print(f"evolve: removed {done.swept} stale kernel folder(s) and {done.pruned} old execution folder(s) "
                   f"(keep_executions = {config.evaluation.keep_executions})", file=sys.stderr)
-    return COMMANDS[args.command].run(args, config)
+    from .judge import JudgeConfigError
+
+    try:
+        return COMMANDS[args.command].run(args, config)
+    except JudgeConfigError as error:  # e.g. `--model` made the student the judge's own model
+        print(f"evolve {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 def _executes_notebooks(args) -> bool:

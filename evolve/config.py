@@ -196,4 +196,14 @@ def _check_roles(config: Config, path: Path, text: str) -> list[Problem]:
     if "student" not in config.models:
         problems.append(Problem(path, "[models.student] is required: the model that writes notebooks", None,
                                 "missing-key"))
+    elif config.judge.enabled:
+        from .judge import same_model
+
+        line = typed_toml.key_line(text, ("judge",), "model")
+        if not config.judge.model:
+            problems.append(Problem(path, "[judge] enabled needs [judge] model (a model other than the student)",
+                                    line, "missing-key"))
+        elif same_model(config.judge.model, config.models["student"].model):
+            problems.append(Problem(path, f"[judge] model '{config.judge.model}' is the student model: a model must "
+                                          "not grade its own work", line, "judge-is-student"))
     return problems

@@ -1,7 +1,9 @@
 """An optional LLM judge: a rubric score of an executed notebook, blind to the condition that produced it.
 
 The judge is shown the request, the code and the execution evidence (error, results, check outcomes, trace
-summary) — never which model or skills wrote the notebook. It must answer one JSON object with an integer
+summary: `evidence_of`) — never which model or skills wrote the notebook. In runs and ablations
+(`[judge] enabled`), `trial_judge` gives each trial's final notebook a verdict through the model client's
+`judge` role, stored beside — never instead of — the objective score. It must answer one JSON object with an integer
 1–5 per rubric dimension. A call that fails or an answer that never parses after the allowed attempts is
 *missing data* (`Verdict.status == "missing"`), never a low score. The judge refuses to be the student's model.
 """
@@ -97,3 +99,38 @@ def judge(*, model: str, student_model: str, template: Path, evidence: dict[str,
             continue
         return Verdict("judged", scores, rationale, None, attempt, model)
     return Verdict("missing", reason=reason, attempts=max_attempts, model=model)
+
+
+def evidence_of(goal, evaluation, notebook, plugin) -> dict[str, Any]:
+    """What the judge template is shown about an executed notebook (blind: nothing about who wrote it)."""
+    from . import notebook as nb_io
+
+    try:
+        trace_summary = plugin.summarize_trace(evaluation.trace)
+    except Exception as error:  # the plugin's fault, not a reason to lose the verdict
+        trace_summary = f"(no summary: {type(error).__name__})"
+    return dict(request=goal.request, code=nb_io.code_text(notebook), executed=evaluation.executed,
+                error=evaluation.error, results=json.dumps(evaluation.results), checks=evaluation.checks,
+                trace_summary=trace_summary)
+
+
+def trial_judge(settings, student_model: str, client, plugin) -> Callable[..., Verdict] | None:
+    """For runs and ablations: `verdict(goal, evaluation, notebook)` through `client`'s `judge` role (so its
+    calls are shaped, recorded and costed like any other), or None when `settings.enabled` is false.
+    Raises JudgeConfigError when the judge would be the student's model."""
+    if not settings.enabled:
+        return None
+    if not settings.model:
+        raise JudgeConfigError("[judge] enabled needs [judge] model")
+    if same_model(settings.model, student_model):
+        raise JudgeConfigError(f"the judge model '{settings.model}' is the student model '{student_model}': a "
+                               "model must not grade its own work")
+
+    def complete(model: str, messages: list, temperature: float = 0.0):
+        return client.complete("judge", messages, model=model, temperature=temperature).raw
+
+    def verdict(goal, evaluation, notebook) -> Verdict:
+        return judge(model=settings.model, student_model=student_model, template=Path(settings.template),
+                     evidence=evidence_of(goal, evaluation, notebook, plugin), complete=complete,
+                     max_attempts=settings.max_attempts)
+    return verdict

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import Config, RoleSettings
+from .judge import trial_judge
 from .models import CallRecord, ModelClient
 from .plugin import DomainPlugin, load_plugin
 from .trial import TrialContext
@@ -22,10 +23,12 @@ class Session:
     def trial_context(self, progress: Callable[[str], None] | None = None, workroot: Path | None = None
                       ) -> TrialContext:
         state = Path(self.config.paths.state)
+        judge = trial_judge(self.config.judge, self.client.settings("student").model, self.client, self.plugin)
         return TrialContext(client=self.client, plugin=self.plugin, evaluation=self.config.evaluation,
                             weights=self.config.score, settings=self.config.trial,
                             workroot=workroot or Path(self.config.evaluation.workdir) / "trials",
-                            cache_dir=state / "trial-cache", progress=progress or (lambda message: None))
+                            cache_dir=state / "trial-cache", progress=progress or (lambda message: None),
+                            judge=judge)
 
 
 def open_session(config: Config, student_model: str | None = None,
@@ -41,6 +44,8 @@ def open_session(config: Config, student_model: str | None = None,
         roles["student"] = replace(base, model=student_model)
     if config.judge.model:
         roles.setdefault("judge", RoleSettings(config.judge.model, temperature=0.0, max_tokens=512))
+        # a judge role configured under [models.judge] keeps its transport, the [judge] model is the one asked
+        roles["judge"] = replace(roles["judge"], model=config.judge.model)
     if any(role.model.startswith("local/") for role in roles.values()):
         from .local_model import register  # imports xllamacpp; only when a local model is configured
 

@@ -93,6 +93,8 @@ class TrialResult:
     replay_status: str | None = None  # the final notebook's trusted replay (evolve.replay_report); None: not run
     integrity: str | None = None  # why the final notebook was caught forging; None: it was not
     phases: Phases = field(default_factory=Phases)  # where the trial's time went, over all its turns
+    judge: dict[str, Any] | None = None  # the LLM judge's verdict on the final notebook (status, scores, mean,
+    # model, reason; "missing" when the judge failed); None: no judge asked. Beside the score, never instead of it.
 
     @property
     def solved(self) -> bool:
@@ -150,6 +152,7 @@ class TrialContext:
     workroot: Path
     cache_dir: Path | None = None
     progress: Callable[[str], None] = lambda message: None
+    judge: Callable[..., Any] | None = None  # verdict(goal, evaluation, notebook) (evolve.judge.trial_judge)
 
 
 def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext, model: str | None = None
@@ -297,6 +300,12 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     else:
         last = result.turns[-1].outcome if result.turns else ""
         result.stop_reason = last if last in ("cut", "repeated") else "max-turns"
+    if final is not None and ctx.judge is not None:
+        verdict = ctx.judge(goal, final, executed_notebook)
+        result.judge = {"status": verdict.status, "scores": dict(verdict.scores), "mean": verdict.mean,
+                        "model": verdict.model, "reason": verdict.reason}
+        ctx.progress(f"{goal.slug}: judge {verdict.status}"
+                     + (f", rubric mean {verdict.mean:.2f}" if verdict.mean is not None else f": {verdict.reason}"))
     if final is not None:
         result.score, result.executed, result.feedback = final.score, final.executed, final.feedback
         result.checks = [asdict(c) for c in final.checks]

@@ -7,6 +7,7 @@ and its checks fail), a rewritten child scores 1.0, and the engine must find, ga
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -62,6 +63,10 @@ class RuleModel(CustomLLM):
         text = "\n".join(str(m.get("content", "")) for m in messages)
         if model.endswith("mutator"):
             reply = REWRITE.format(marker=MARKER)
+        elif model.endswith("judge"):  # a rubric verdict: higher for a notebook that ran its record() calls
+            good = 5 if "record(" in text else 2
+            reply = json.dumps({"correctness": good, "code_quality": 4, "scientific_validity": good,
+                                "efficiency": 4, "rationale": "scripted"})
         else:
             if self.log is not None and os.environ.get("EVOLVE_TEST_STUDENT_SLEEP_S"):
                 with open(self.log, "a") as sink:
@@ -91,7 +96,7 @@ def install(log: Path | None = None, malformed_first: bool = False) -> RuleModel
     return handler
 
 
-def write_config(folder: Path, **run) -> Path:
+def write_config(folder: Path, judge: bool = False, **run) -> Path:
     """A complete config file for a tiny run in `folder` (its archive, state and stop file live there)."""
     settings = {"generations": 2, "children": 1, "population": 2, "train_seeds": 1, "val_seeds": 1,
                 "rescore_seeds": 1, "best_of_n": 1, "operators": ["reflective-rewrite"], "seed": 7,
@@ -123,6 +128,10 @@ max_tokens = 512
 breaker_threshold = 1
 breaker_cooldown_s = 0.0
 max_outage_s = 0.0
+
+[judge]
+enabled = {_toml(judge)}
+model = "rules/judge"
 
 [trial]
 max_turns = 1

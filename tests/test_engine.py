@@ -292,3 +292,20 @@ def test_an_internal_error_in_a_trial_stops_the_run_with_a_message_and_resume_fi
     monkeypatch.setattr(executor, "run_trial", real)
     assert main(["--config", str(config), "run", "--resume"]) == 0
     assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
+
+
+def test_with_the_judge_enabled_every_trial_gets_a_verdict_shown_beside_the_score(tmp_path, capsys):
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path, judge=True)
+    assert main(["--config", str(config), "run"]) == 0
+    summary = next((tmp_path / "state" / "runs").iterdir()) / "summary.txt"
+    judge_line = next(line for line in summary.read_text().splitlines() if line.startswith("  judge verdicts:"))
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        verdicts = reader.rows("SELECT e.judge_status AS status, count(*) AS n FROM trials t JOIN evaluations e "
+                               "USING (trial_id) WHERE t.status = 'scored' GROUP BY ALL")
+        roles = {r["role"] for r in reader.rows("SELECT DISTINCT role FROM llm_calls")}
+    finally:
+        reader.close()
+    assert [v["status"] for v in verdicts] == ["judged"] and roles == {"student", "mutator", "judge"}
+    assert "population rubric" in judge_line and "vs score" in judge_line

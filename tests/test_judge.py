@@ -66,3 +66,55 @@ def test_parse_rejects_incomplete_answers(bad):
     with pytest.raises(ValueError):
         parse_verdict(bad)
     assert len(DIMENSIONS) == 4
+
+
+def judged_trial(tmp_path, judge_replies, **settings):
+    from evolve.config import CallPolicy, EvaluationSettings, JudgeSettings, RoleSettings, ScoreWeights, \
+        TrialSettings
+    from evolve.goals import load_goal
+    from evolve.judge import trial_judge
+    from evolve.models import ModelClient
+    from evolve.plugin import load_plugin
+    from evolve.trial import TrialContext, run_trial
+    from test_trial import FIXTURES, GOOD as NOTEBOOK
+
+    install("scriptedstudent", [NOTEBOOK])
+    judge_handler = install("scriptedjudge", judge_replies)
+    client = ModelClient({"student": RoleSettings("scriptedstudent/small"),
+                          "judge": RoleSettings("scriptedjudge/big", temperature=0.0)},
+                         CallPolicy(breaker_threshold=1, breaker_cooldown_s=0, max_outage_s=0), sleep=lambda s: None)
+    plugin = load_plugin(FIXTURES / "tiny_plugin")
+    verdict = trial_judge(JudgeSettings(enabled=True, model="scriptedjudge/big", template=str(TEMPLATE),
+                                        max_attempts=2, **settings), "scriptedstudent/small", client, plugin)
+    ctx = TrialContext(client=client, plugin=plugin,
+                       evaluation=EvaluationSettings(cell_timeout_s=30, notebook_timeout_s=60, memory_mb=2048),
+                       weights=ScoreWeights(), settings=TrialSettings(max_turns=1, cache=False),
+                       workroot=tmp_path / "trials", judge=verdict)
+    goal, _ = load_goal(FIXTURES / "tiny_goals" / "count-to-three")
+    return run_trial(goal, None, seed=1, ctx=ctx), judge_handler, client
+
+
+def test_in_a_trial_the_judge_gives_the_final_notebook_a_verdict_beside_the_score_through_the_judge_role(tmp_path):
+    result, handler, client = judged_trial(tmp_path, [GOOD])
+    assert result.score == 1.0 and result.judge["status"] == "judged" and result.judge["mean"] == 4.0
+    assert "record(n)" in handler.calls[0][0]["content"]  # it saw the notebook's code
+    assert [r.role for r in client.records] == ["student", "judge"]  # shaped, recorded and costed like any call
+
+
+def test_a_judge_that_fails_leaves_the_verdict_missing_and_the_score_alone(tmp_path):
+    down = litellm.ServiceUnavailableError("down", llm_provider="scriptedjudge", model="big")
+    result, _, _ = judged_trial(tmp_path, [down, down, down, down])
+    assert result.score == 1.0 and result.judge["status"] == "missing" and result.judge["mean"] is None
+
+
+def test_a_judge_is_refused_when_it_is_the_student_or_has_no_model(tmp_path):
+    from evolve.config import load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text('[models.student]\nmodel = "local/qwen2.5-coder-1.5b"\n\n[judge]\nenabled = true\n'
+                    'model = "ollama/qwen2.5-coder:1.5b"\n')
+    config, problems = load_config(path)
+    assert config is None and "[judge-is-student]" in str(problems[0]) and ":6:" in str(problems[0])
+    path.write_text('[models.student]\nmodel = "local/qwen2.5-coder-1.5b"\n\n[judge]\nenabled = true\n')
+    config, problems = load_config(path)
+    assert config is None and "needs [judge] model" in str(problems[0])

@@ -63,6 +63,16 @@ class Reads:
             "count(*) FILTER (WHERE NOT first_solved AND last_solved) AS rescued "
             "FROM turn_outcomes WHERE run_id = ?", [run_id])[0]
 
+    def judge_totals(self, run_id: str) -> list[dict[str, Any]]:
+        """Per condition, the LLM judge over a run's scored trials: trials judged, trials it failed on (missing),
+        and the mean rubric score (1-5) beside the mean objective score of the same trials. Empty: no judge."""
+        return self.rows(
+            "SELECT t.condition, count(*) FILTER (WHERE e.judge_status = 'judged') AS judged, "
+            "count(*) FILTER (WHERE e.judge_status = 'missing') AS missing, avg(e.judge_mean) AS rubric, "
+            "avg(t.score) FILTER (WHERE e.judge_status = 'judged') AS score "
+            "FROM trials t JOIN evaluations e USING (trial_id) WHERE t.run_id = ? AND t.status = 'scored' "
+            "AND e.judge_status IS NOT NULL GROUP BY ALL ORDER BY 1", [run_id])
+
     def run_config(self, run_id: str) -> dict:
         """The configuration a run goes by: the latest accepted `config-changed` event's, else the one it started
         with (`{}` when none was kept)."""

@@ -12,6 +12,7 @@ import gc
 import re
 import zlib
 from contextlib import contextmanager
+from types import SimpleNamespace
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
@@ -140,7 +141,9 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
     replaces = np.fromiter([ok and bool(r.key) for r, ok in zip(results, scored)], bool, n)
     idents, supersedes = _idents(run_id, library, keys, replaces, goal, model, seed)
     transcript, turns, prompt_tokens, completion_tokens = _transcript(results)
-    judged = [verdicts.get(k) for k in keys] if verdicts else None
+    judged = [verdicts.get(k) for k in keys] if verdicts else [_verdict(getattr(r, "judge", None)) for r in results]
+    if not any(v is not None for v in judged):
+        judged = None
     cols = {
         # constant columns are made by Arrow itself (why: no Python object per row)
         "ord": pa.array(np.arange(n, dtype=np.int64)), "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
@@ -274,6 +277,14 @@ def _check(check: Any) -> dict:
     if isinstance(check, dict):  # why dict, not Mapping: an ABC check per value costs more than the rest
         return {"name": check.get("name"), "passed": bool(check.get("passed")), "message": check.get("message")}
     return {"name": check.name, "passed": bool(check.passed), "message": check.message}
+
+
+def _verdict(judge: Any) -> Any:
+    """A TrialResult's judge dict read like an evolve.judge.Verdict (None: not judged)."""
+    if not judge:
+        return None
+    return SimpleNamespace(status=judge.get("status"), model=judge.get("model"), scores=judge.get("scores") or {},
+                           mean=judge.get("mean"))
 
 
 def _phases(result: Any) -> dict | None:

@@ -88,6 +88,7 @@ class Trial:
     replay_status: str | None = None
     integrity: str | None = None
     phases: Phases = field(default_factory=Phases)
+    judge: dict[str, Any] | None = None
 
     @property
     def prompt_tokens(self) -> int:

@@ -125,11 +125,15 @@ def run(args, config) -> int:
         if archive is not None:
             archive.close()
     baseline = conditions[0].name
+    summaries = summarize(rows, baseline)
+    judged = any(s.judge is not None for s in summaries)
     table = [(s.condition, s.model, s.trials, s.missing, s.score.with_groups(), str(s.success),
               "baseline" if s.vs_baseline is None else s.vs_baseline.with_groups())
-             for s in summarize(rows, baseline)]
+             + ((f"{s.judge} ({s.judge_missing} missing)" if s.judge is not None else "not asked",) if judged else ())
+             for s in summaries]
     print(format_table(("condition", "model", "trials", "missing", "mean score [95% CI]", "success rate [95% CI]",
-                        f"paired Δ score vs {baseline} [95% CI]"), table))
+                        f"paired Δ score vs {baseline} [95% CI]") + (("judge rubric 1-5 [95% CI]",) if judged else ()),
+                       table))
     print("Intervals resample goals, then seeds within each goal: the goal is the unit of independence.")
     print(f"{len(goals)} goal(s) × {args.seeds} seed(s) × {len(models)} model(s); rows in {out}")
     return 0

@@ -34,27 +34,17 @@ def add_parser(subparsers):
 
 def run_judge(evaluation, notebook, goal, plugin, args, config):
     """A rubric verdict, or None when no judge is asked for. Failures are reported as missing, never scored."""
-    import json as _json
-
     import litellm
 
-    from ..judge import JudgeConfigError, judge
+    from ..judge import JudgeConfigError, evidence_of, judge
 
     model = args.judge or (config.judge.model if config.judge.enabled else "")
     if not model:
         return None
-    evidence = dict(request=goal.request, code=nb_io.code_text(notebook), executed=evaluation.executed,
-                    error=evaluation.error, results=_json.dumps(evaluation.results),
-                    checks=evaluation.checks)
-    try:
-        trace_summary = plugin.summarize_trace(evaluation.trace)
-    except Exception as error:  # the plugin's fault, not a reason to lose the evaluation
-        trace_summary = f"(no summary: {type(error).__name__})"
-    evidence["trace_summary"] = trace_summary
     try:
         return judge(model=model, student_model=args.student_model or config.models["student"].model,
-                     template=Path(config.judge.template), evidence=evidence, complete=litellm.completion,
-                     max_attempts=config.judge.max_attempts)
+                     template=Path(config.judge.template), evidence=evidence_of(goal, evaluation, notebook, plugin),
+                     complete=litellm.completion, max_attempts=config.judge.max_attempts)
     except JudgeConfigError as error:
         print(f"evolve eval: judge not run: {error}", file=sys.stderr)
         return None

@@ -41,6 +41,16 @@ def turns_line(totals: dict) -> str:
             f"(evolve sql --query turn_rescue)")
 
 
+def judge_line(rows: list[dict]) -> str | None:
+    """One line when a judge was asked: per condition, its rubric mean beside the objective mean (never instead)."""
+    if not rows:
+        return None
+    parts = [f"{r['condition']} rubric {r['rubric']:.2f}/5 vs score {r['score']:.3f} over {r['judged']} "
+             f"({r['missing']} missing)" if r["judged"] else f"{r['condition']}: {r['missing']} missing"
+             for r in rows]
+    return "  judge verdicts: " + "; ".join(parts)
+
+
 def write_report(engine, folder: Path) -> Report:
     folder.mkdir(parents=True, exist_ok=True)
     state, archive, run_id = engine.state, engine.archive, engine.run_id
@@ -63,6 +73,9 @@ def write_report(engine, folder: Path) -> Report:
               f"{c['latency']:.0f} s, ${c['cost']:.2f}" for c in costs]
     lines.append(integrity_line(archive.integrity_totals(run_id)))
     lines.append(turns_line(archive.turn_totals(run_id)))
+    judged = judge_line(archive.judge_totals(run_id))
+    if judged:
+        lines.append(judged)
     lines += ["", summary.table(summary.rows(engine.board, best, engine.seed_id)), ""]
     fame = best_set([Candidate(m, engine.board.mean(m, "val")[0], engine.library(m).nbytes)
                      for m in state.population], 3)
