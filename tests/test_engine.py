@@ -16,6 +16,7 @@ import pytest
 import engine_fixtures
 from evolve.archive import open_for_reading
 from evolve.cli import main
+from evolve.commands.run import turns_notice
 from evolve.engine.report import turns_line
 
 CHILD = Path(__file__).resolve().parent / "fixtures" / "engine_child.py"
@@ -63,6 +64,7 @@ def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
     finally:
         reader.close()
     assert "best library" in out.out and "~counting" in out.out and f"best-of-{n} seed" in out.out
+    assert "turn(s) per trial" not in out.err  # [run] and [trial] max_turns agree here: nothing to say
     report = next((tmp_path / "state" / "runs").iterdir())
     assert "MAGIC-SUM" in (report / "best.diff").read_text()
     assert turns in (report / "summary.txt").read_text().splitlines() and "failed first notebooks" in turns
@@ -70,6 +72,12 @@ def test_a_run_finds_the_helpful_rewrite_and_reports_it(tmp_path, capsys):
     assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
     assert any(m.endswith("mutator") for m, _ in model.calls)
     assert not any(model.threads)  # no model call on the main thread: it stays free to handle Ctrl-C
+
+
+def test_a_run_says_when_its_turns_per_trial_override_the_trial_setting():
+    assert turns_notice(1, 3) == ("1 turn(s) per trial ([run] max_turns; [trial] max_turns = 3 applies to evolve "
+                                  "trial, eval and ablate)")
+    assert turns_notice(0, 3) is None and turns_notice(3, 3) is None
 
 
 def test_a_trial_whose_notebook_sends_a_malformed_display_message_does_not_stop_the_run(tmp_path, capsys):

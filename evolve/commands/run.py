@@ -71,7 +71,9 @@ def run(args, config) -> int:
         settings = replace(settings, generations=args.generations or settings.generations,
                            max_trials=settings.max_trials if args.max_trials is None else args.max_trials)
         config = replace(config, run=settings)
-    if settings.max_turns:
+    notice = turns_notice(settings.max_turns, config.trial.max_turns)
+    if notice:
+        print(f"evolve run: {notice}", file=sys.stderr)
         config = replace(config, trial=replace(config.trial, max_turns=settings.max_turns))
     goals, errors = select_goals(config)
     library, problems = load_library(Path(config.paths.skills), max_skill_bytes=config.library.max_skill_bytes)
@@ -145,6 +147,15 @@ def run(args, config) -> int:
     if stopper.interrupted:
         return 130
     return 1 if "provider" in outcome or "model call failed" in outcome else 0
+
+
+def turns_notice(run_turns: int, trial_turns: int) -> str | None:
+    """What to say when a run's trials take [run] max_turns turns instead of [trial] max_turns (None: they agree,
+    or [run] max_turns is 0). Said aloud because `evolve trial` and `ablate` use the other one."""
+    if not run_turns or run_turns == trial_turns:
+        return None
+    return (f"{run_turns} turn(s) per trial ([run] max_turns; [trial] max_turns = {trial_turns} applies to evolve "
+            f"trial, eval and ablate)")
 
 
 def _check_config(archive, run_id: str, config, allow: bool) -> str | None:
