@@ -172,3 +172,30 @@ def test_workers_call_an_api_student_at_once_within_the_providers_concurrency(se
                                                    lambda request, result: done.append(result))
     assert left == [] and sorted(r.seed for r in done) == [0, 1, 2, 3] and all(r.score == 1.0 for r in done)
     assert server.max_in_flight == expected
+
+
+def test_a_run_whose_mutator_is_current_claude_on_the_wire_proposes_children_and_finishes(server, tmp_path, capsys):
+    import engine_fixtures
+    from evolve.archive import open_for_reading
+    from evolve.cli import main
+
+    engine_fixtures.install()  # the student stays scripted: no model time
+    server.rule = lambda request: engine_fixtures.REWRITE.format(marker=engine_fixtures.MARKER)
+    config = engine_fixtures.write_config(tmp_path)
+    text = config.read_text()
+    scripted = '[models.mutator]\nmodel = "rules/mutator"\n'
+    assert scripted in text
+    config.write_text(text.replace(scripted, f'[models.mutator]\nmodel = "anthropic/claude-sonnet-4-5"\n'
+                                             f'api_base = "{server.url}"\napi_key_env = "{KEY_ENV}"\n'))
+    assert main(["--config", str(config), "run"]) == 0
+    sent = [r for r in server.requests if r.path.endswith("/v1/messages")]
+    assert sent and all("top_p" not in r.body and "seed" not in r.body for r in sent)
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        children = reader.rows("SELECT operator, accepted FROM origins WHERE operator <> 'seed'")
+        calls = reader.rows("SELECT model, ok FROM llm_calls WHERE role = 'mutator'")
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+    finally:
+        reader.close()
+    assert children and any(c["accepted"] for c in children) and kinds[-1] == "run-finished"
+    assert len(calls) == len(sent) and all(c["ok"] and c["model"] == "anthropic/claude-sonnet-4-5" for c in calls)
