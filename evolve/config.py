@@ -154,6 +154,23 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
+class ExecutorSettings:
+    """Where trials run (evolve.engine.executor for "local", evolve.engine.ray_executor for "ray")."""
+
+    kind: Literal["local", "ray"] = "local"
+    # ray: "auto" (RAY_ADDRESS, else the cluster `ray start` made on this machine), "host:port" (the head's
+    # GCS), "ray://host:10001" (Ray Client), or "local" (a private one-machine Ray started for this run)
+    address: str = "auto"
+    temp_dir: str = "/tmp/evolve-ray"  # ray, address "local": Ray's sessions, sockets and logs (never $HOME)
+    max_in_flight: int = field(default=0, metadata={"min": 0})  # 0: the cluster's CPUs / cpus_per_trial
+    cpus_per_trial: float = field(default=1.0, metadata={"min": 0})
+    retries: int = field(default=2, metadata={"min": 0})  # a trial lost with its worker runs again this often
+    worker_dir: str = ""  # where workers resolve the config's relative paths ("": the coordinator's folder)
+    forward_env: list[str] = field(default_factory=list)  # environment variables the workers get from here
+    worker_setup: str = ""  # "module.function" run once in every worker process ("": none)
+
+
+@dataclass(frozen=True)
 class Config:
     paths: Paths = field(default_factory=Paths)
     library: LibraryLimits = field(default_factory=LibraryLimits)
@@ -166,6 +183,7 @@ class Config:
     trial: TrialSettings = field(default_factory=TrialSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     run: RunSettings = field(default_factory=RunSettings)
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
 
 
 def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]:
@@ -180,7 +198,7 @@ def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]
     config, problems = typed_toml.load(Config, data, Path(path), text)
     if config is None:
         return None, problems
-    problems = _check_roles(config, Path(path), text)
+    problems = _check_roles(config, Path(path), text) + _check_executor(config, Path(path), text)
     return (None, problems) if problems else (config, [])
 
 
@@ -206,4 +224,23 @@ def _check_roles(config: Config, path: Path, text: str) -> list[Problem]:
         elif same_model(config.judge.model, config.models["student"].model):
             problems.append(Problem(path, f"[judge] model '{config.judge.model}' is the student model: a model must "
                                           "not grade its own work", line, "judge-is-student"))
+    return problems
+
+
+def _check_executor(config: Config, path: Path, text: str) -> list[Problem]:
+    """[executor]: a worker_setup that names a function in a module, environment variable names."""
+    import re
+
+    executor, problems = config.executor, []
+    if executor.worker_setup and not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+", executor.worker_setup):
+        problems.append(Problem(path, f"[executor] worker_setup '{executor.worker_setup}' is not 'module.function'",
+                                typed_toml.key_line(text, ("executor",), "worker_setup"), "bad-value"))
+    for name in executor.forward_env:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            problems.append(Problem(path, f"[executor] forward_env: '{name}' is not an environment variable name",
+                                    typed_toml.key_line(text, ("executor",), "forward_env"), "bad-value"))
+    if executor.kind == "ray" and not executor.address.strip():
+        problems.append(Problem(path, "[executor] address is empty: \"auto\", \"host:port\", \"ray://host:port\" "
+                                      "or \"local\"", typed_toml.key_line(text, ("executor",), "address"),
+                                "bad-value"))
     return problems

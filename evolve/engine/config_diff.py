@@ -11,9 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-# What a resume may change without --allow-config-change: how long the run goes on, not how it selects.
+# What a resume may change without --allow-config-change: how long the run goes on, not how it selects; and
+# where its trials run ([executor]: a run started on a workstation may be resumed on a cluster).
 BUDGET_KEYS = frozenset({"run.generations", "run.max_trials", "run.max_wall_s", "run.max_cost_usd", "run.patience",
-                         "run.stop_file"})
+                         "run.stop_file", "executor"})
 MISSING = object()
 
 
