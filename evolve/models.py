@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import litellm
 
 from .config import CallPolicy, RoleSettings
+from .records import CallRecord
 from .request_shape import described, refused_param, shape
 
 litellm.suppress_debug_info = True
@@ -36,26 +36,6 @@ class ProviderDown(Exception):
 
 class ModelCallError(Exception):
     """A non-transient failure (bad request, auth, unknown model): retrying would not help."""
-
-
-@dataclass
-class CallRecord:
-    role: str
-    model: str
-    resolved_model: str | None
-    ok: bool
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_s: float = 0.0
-    cost_usd: float | None = None
-    attempts: int = 1
-    error: str | None = None
-    started_at: float = 0.0
-    cached_tokens: int | None = None  # prompt tokens served from the provider's cache; None: not reported
-    prompt_s: float | None = None  # the provider's own prompt time (the embedded model reports it); None: unknown
-    generation_s: float | None = None  # the provider's own generation time; None: unknown
-    request: str | None = None  # what was sent, and dropped (evolve.request_shape.described); None: nothing sent
-    uid: str = field(default_factory=lambda: uuid.uuid4().hex)  # the call's identity, across a kill and resume
 
 
 @dataclass

@@ -26,7 +26,7 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -39,86 +39,13 @@ from .library import Library
 from .models import ModelCallError, ModelClient, ProviderDown
 from .phases import Phases, of_call
 from .plugin import DomainPlugin
+from .records import TrialResult, Turn
 from .routing import Routed, listing, parse_request, route
 from .templates import render
 
 HARNESS_VERSION = "3"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
 CHARS_PER_TOKEN = 3.5  # Python source, for a BPE tokenizer (Qwen2.5's: 3.3-3.8 on the references)
-
-
-@dataclass
-class Turn:
-    reply: str
-    outcome: str  # "evaluated", "rejected" (no code), "cut" (cut off at max_tokens: not executed), "repeated"
-    score: float | None = None
-    executed: bool | None = None
-    error: str | None = None
-    feedback: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    model_s: float = 0.0
-    exec_s: float = 0.0
-    conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
-    finish_reason: str | None = None  # the model's ("stop", "length": cut off at max_tokens, ...); None: unknown
-    max_tokens: int | None = None  # the answer budget this call had
-    kept_cells: int = 0  # cells kept from the last notebook before this reply's (a repair; 0: run as sent)
-    hints: list[str] = field(default_factory=list)  # skill passages put into this turn's feedback ("skill: heading")
-    resample: int = 0  # > 0: asked again after a repeated reply (the n-th resample, another seed, hotter)
-    solved: bool = False  # this turn's notebook ran and passed every check
-
-
-@dataclass
-class TrialResult:
-    key: str
-    goal: str
-    split: str
-    library_id: str | None  # None: no skills
-    model: str
-    seed: int
-    status: str  # "scored" or "missing"
-    score: float | None
-    executed: bool
-    stop_reason: str
-    injected: list[str] = field(default_factory=list)
-    used: list[str] = field(default_factory=list)
-    over_budget: list[str] = field(default_factory=list)
-    turns: list[Turn] = field(default_factory=list)
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    feedback: str = ""  # the final evaluation's feedback: what the mutator reads
-    missing_reason: str | None = None
-    wall_s: float = 0.0
-    cached: bool = False
-    isolation: list[str] = field(default_factory=list)  # sandbox features active for the final notebook
-    replay_status: str | None = None  # the final notebook's trusted replay (evolve.replay_report); None: not run
-    integrity: str | None = None  # why the final notebook was caught forging; None: it was not
-    phases: Phases = field(default_factory=Phases)  # where the trial's time went, over all its turns
-    judge: dict[str, Any] | None = None  # the LLM judge's verdict on the final notebook (status, scores, mean,
-    # model, reason; "missing" when the judge failed); None: no judge asked. Beside the score, never instead of it.
-
-    @property
-    def solved(self) -> bool:
-        return is_solved(self.status, self.executed, self.checks)
-
-    @property
-    def prompt_tokens(self) -> int:
-        return sum(t.prompt_tokens for t in self.turns)
-
-    @property
-    def completion_tokens(self) -> int:
-        return sum(t.completion_tokens for t in self.turns)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["prompt_tokens"], data["completion_tokens"] = self.prompt_tokens, self.completion_tokens
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TrialResult":
-        data = {k: v for k, v in data.items() if k not in ("prompt_tokens", "completion_tokens")}
-        data["turns"] = [Turn(**t) for t in data.get("turns", [])]
-        data["phases"] = Phases.from_dict(data.get("phases"))
-        return cls(**data)
 
 
 def _fresh_folder(root: Path, name: str) -> Path:
@@ -133,11 +60,6 @@ def _fresh_folder(root: Path, name: str) -> Path:
         except FileExistsError:
             continue
     raise FileExistsError(f"no free execution folder for {name} under {root}")
-
-
-def is_solved(status: str, executed: bool, checks) -> bool:
-    """Solved: scored, ran without error, and every declared check passed (no checks declared: not solved)."""
-    return status == "scored" and bool(executed) and bool(checks) and all(c["passed"] for c in checks)
 
 
 @dataclass

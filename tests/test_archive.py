@@ -6,7 +6,7 @@ from test_archive_fixtures import generated, generated_file, val_means  # noqa: 
 
 from evolve.archive import Archive, ArchiveError
 from evolve.archive.synthetic import GOALS, score_of, seed_library, trial_result
-from evolve.archive.synthetic import Call as CallRecord  # CallRecord's fields without the model stack
+from evolve.records import CallRecord
 from evolve.library import Library
 from evolve.skills import Skill
 

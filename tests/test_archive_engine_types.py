@@ -1,32 +1,17 @@
-"""The archive takes the engine's real values: TrialResult (also as the trial cache returns it), Turn,
-CallRecord, judge Verdict. The other archive tests use synthetic.py's light stand-ins; these pin that the
-stand-ins have exactly the real fields, so what passes there passes here."""
-import dataclasses
-
-from evolve.archive import Archive
-from evolve.archive import synthetic
+"""The archive takes the engine's values as the engine's modules hand them out: TrialResult (also as the trial
+cache returns it), Turn and CallRecord through evolve.trial and evolve.models, and the judge's Verdict."""
+from evolve.archive import Archive, synthetic
 from evolve.judge import Verdict
 from evolve.models import CallRecord
 from evolve.trial import TrialResult, Turn
 
 
-def fields(cls):
-    return [(f.name, str(f.type)) for f in dataclasses.fields(cls)]
-
-
-def test_the_stand_ins_have_the_real_fields():
-    assert fields(synthetic.Trial) == fields(TrialResult)
-    assert fields(synthetic.Turn) == fields(Turn)
-    assert fields(synthetic.Call) == fields(CallRecord)
-
-
 def test_real_results_calls_and_verdicts_round_trip(tmp_path):
     library = synthetic.seed_library()
-    scored = synthetic.trial_result(library.id, "goal-c", "val", 0, 0.75, key="k1", real=True)
-    cached = TrialResult.from_json(synthetic.trial_result(library.id, "goal-d", "val", 1, 0.25, key="k2",
-                                                          real=True).to_json())
+    scored = synthetic.trial_result(library.id, "goal-c", "val", 0, 0.75, key="k1")
+    cached = TrialResult.from_json(synthetic.trial_result(library.id, "goal-d", "val", 1, 0.25, key="k2").to_json())
     cached.cached = True
-    missing = synthetic.trial_result(library.id, "goal-c", "val", 2, None, real=True)
+    missing = synthetic.trial_result(library.id, "goal-c", "val", 2, None)
     missing.key = ""  # an outage before the prompt existed: trial.py leaves the key empty
     assert isinstance(scored, TrialResult) and isinstance(scored.turns[0], Turn)
     with Archive.open(tmp_path / "a.duckdb", snapshots=False) as archive:

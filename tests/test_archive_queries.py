@@ -226,7 +226,7 @@ def test_turn_outcomes_count_first_turn_failures_that_later_turns_fixed_and_resc
     from evolve.trial import Turn
 
     def trial(seed, turns):
-        result = trial_result(library.id, "goal-a", "train", seed, 1.0 if turns[-1].solved else 0.0, real=True)
+        result = trial_result(library.id, "goal-a", "train", seed, 1.0 if turns[-1].solved else 0.0)
         result.turns = turns
         return result
 
@@ -266,7 +266,7 @@ def test_trial_phases_and_the_kv_cache_hit_rate_come_from_what_trials_and_calls_
 
     library = seed_library()
     path = tmp_path / "a.duckdb"
-    timed = [trial_result(library.id, "goal-a", "train", seed, 0.5, real=True) for seed in (0, 1, 2)]
+    timed = [trial_result(library.id, "goal-a", "train", seed, 0.5) for seed in (0, 1, 2)]
     timed[0].phases = Phases(prompt_s=2.0, generation_s=10.0, execution_s=4.0)
     timed[1].phases = Phases(prompt_s=4.0, generation_s=20.0, execution_s=8.0, replay_s=3.0)
     timed[2].cached, timed[2].phases = True, Phases(generation_s=999.0)  # from the cache: not this run's time

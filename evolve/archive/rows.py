@@ -14,16 +14,13 @@ import zlib
 from contextlib import contextmanager
 from types import SimpleNamespace
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 
 from ..phases import NAMES as PHASE_NAMES
-
-if TYPE_CHECKING:  # why: evolve.trial pulls in the sandbox and notebook stack; rows only need the shapes
-    from ..models import CallRecord
-    from ..trial import TrialResult
+from ..records import CallRecord, TrialResult
 
 _CHECK = pa.struct([("name", pa.string()), ("passed", pa.bool_()), ("message", pa.string())])
 _TURN = pa.struct([("outcome", pa.string()), ("score", pa.float64()), ("executed", pa.bool_()),

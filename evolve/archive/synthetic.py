@@ -11,18 +11,14 @@ Deterministic, with scores from a formula so every view and query has known answ
 - calls: one mutator call per child, one student call per trial.
 `Generated` returns everything written, so a test can compute its own expectations.
 
-Trials and calls are `Trial`, `Turn` and `Call` below: plain records with exactly the fields of
-evolve.trial.TrialResult / Turn and evolve.models.CallRecord (a test pins that), because importing the real ones
-loads the whole model stack (litellm), which costs seconds to a minute on a busy machine. `real=True` uses the
-real classes instead.
+Trials and calls are the real records (evolve.records: standard library only, so this module stays light).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..library import Library
-from ..phases import Phases
+from ..records import CallRecord, TrialResult, Turn
 from ..skills import Skill
 
 GOALS = (("goal-a", "train"), ("goal-b", "train"), ("goal-c", "val"), ("goal-d", "val"), ("goal-e", "test"))
@@ -42,83 +38,6 @@ class Generated:
     edges: list[dict] = field(default_factory=list)
 
 
-@dataclass
-class Turn:
-    reply: str
-    outcome: str
-    score: float | None = None
-    executed: bool | None = None
-    error: str | None = None
-    feedback: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    model_s: float = 0.0
-    exec_s: float = 0.0
-    conversion: str | None = None  # how the reply became a notebook (evolve.notebook.ConversionPath); None: not tried
-    finish_reason: str | None = None
-    max_tokens: int | None = None
-    kept_cells: int = 0
-    hints: list[str] = field(default_factory=list)
-    resample: int = 0
-    solved: bool = False
-
-
-@dataclass
-class Trial:
-    key: str
-    goal: str
-    split: str
-    library_id: str | None
-    model: str
-    seed: int
-    status: str
-    score: float | None
-    executed: bool
-    stop_reason: str
-    injected: list[str] = field(default_factory=list)
-    used: list[str] = field(default_factory=list)
-    over_budget: list[str] = field(default_factory=list)
-    turns: list[Turn] = field(default_factory=list)
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    feedback: str = ""
-    missing_reason: str | None = None
-    wall_s: float = 0.0
-    cached: bool = False
-    isolation: list[str] = field(default_factory=list)
-    replay_status: str | None = None
-    integrity: str | None = None
-    phases: Phases = field(default_factory=Phases)
-    judge: dict[str, Any] | None = None
-
-    @property
-    def prompt_tokens(self) -> int:
-        return sum(t.prompt_tokens for t in self.turns)
-
-    @property
-    def completion_tokens(self) -> int:
-        return sum(t.completion_tokens for t in self.turns)
-
-
-@dataclass
-class Call:
-    role: str
-    model: str
-    resolved_model: str | None
-    ok: bool
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    latency_s: float = 0.0
-    cost_usd: float | None = None
-    attempts: int = 1
-    error: str | None = None
-    started_at: float = 0.0
-    cached_tokens: int | None = None
-    prompt_s: float | None = None
-    generation_s: float | None = None
-    request: str | None = None
-    uid: str = ""
-
-
 def seed_library() -> Library:
     return Library.of([
         Skill("recipe", "Use when writing any simulation: the build, configure, run pattern.",
@@ -133,19 +52,16 @@ def score_of(quality: float, split: str, seed: int) -> float:
 
 
 def trial_result(library_id: str | None, goal: str, split: str, seed: int, score: float | None,
-                 key: str | None = None, model: str = MODEL, real: bool = False, integrity: str | None = None):
+                 key: str | None = None, model: str = MODEL, real: bool = True, integrity: str | None = None
+                 ) -> TrialResult:
     """A trial result as the trial runner makes it (missing when `score` is None; caught forging, with score 0,
-    when `integrity` gives a reason)."""
-    if real:
-        from ..trial import TrialResult, Turn as TurnClass
-    else:
-        TrialResult, TurnClass = Trial, Turn
+    when `integrity` gives a reason). `real` is accepted for older callers: every record is the real one now."""
     passed = score is not None and score >= 0.5
     checks = [{"name": "ran", "passed": True, "message": "the notebook ran"},
               {"name": "rate", "passed": passed,
                "message": "rate within range" if passed else
                f"'rate' = {10 * (score or 0):.1f} Hz is outside the expected range [5, 12] Hz"}]
-    turn = TurnClass(reply="```python\nsim.run()\n```", outcome="evaluated", score=score, executed=True,
+    turn = Turn(reply="```python\nsim.run()\n```", outcome="evaluated", score=score, executed=True,
                 error=None if passed else "ValueError: rate out of range", feedback="feedback",
                 prompt_tokens=900, completion_tokens=300, model_s=2.0, exec_s=1.0, conversion="fences")
     return TrialResult(
@@ -176,7 +92,7 @@ def generate(archive, generations: int = 3, children: int = 2, seeds: int = 2, c
         out.trials += [(generation, condition, r) for r in results]
         archive.record_trials(run_id, generation, results, condition=condition)
         if calls:
-            archive.record_calls(run_id, [Call("student", MODEL, MODEL, r.status == "scored", 900, 300, 2.0,
+            archive.record_calls(run_id, [CallRecord("student", MODEL, MODEL, r.status == "scored", 900, 300, 2.0,
                                                      None if r.status == "missing" else 0.0, 1,
                                                      "provider down" if r.status == "missing" else None)
                                           for r in results], generation)
@@ -193,7 +109,7 @@ def generate(archive, generations: int = 3, children: int = 2, seeds: int = 2, c
                 child = parent.with_skill(parent["recipe"].with_body(parent["recipe"].body + f"\n\n{sentence}"))
                 parents = [parent.id] + ([seed.id] if g == 2 and k == 1 and parent.id != seed.id else [])
                 operator = "crossover" if len(parents) > 1 else OPERATORS[(g + k) % len(OPERATORS)]
-                call_ids = archive.record_calls(run_id, [Call(
+                call_ids = archive.record_calls(run_id, [CallRecord(
                     "mutator", "strong/model", "strong/model-1", True, 2000, 500, 10.0, 0.01)], g) if calls else [None]
                 archive.add_edge(run_id, child, parents, operator, note=f"g{g}: added '{sentence}'",
                                  generation=g, mutator_call=call_ids[0], accepted=(k == 0))

@@ -23,12 +23,13 @@ import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import duckdb
 import numpy as np
 
 from ..library import Library
+from ..records import CallRecord, TrialResult
 from . import checkpoint, rows, snapshot
 from .errors import ArchiveError
 from .contents import RunContents
@@ -36,10 +37,6 @@ from .opening import HELD, check_version, connect, inspect, refuse_if_held
 from .reads import Reads
 from .schema import migrate
 from .trials import insert_trials
-
-if TYPE_CHECKING:
-    from ..models import CallRecord
-    from ..trial import TrialResult
 
 _KEEP = object()  # record_trials: keep each result's own library_id
 

@@ -21,7 +21,7 @@ import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from ..models import CallRecord
+from ..records import CallRecord
 
 IN_FLIGHT = "in flight when the run stopped (the process ended before the call returned)"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..archive.views import LIBRARY_CONDITIONS
-from ..trial import TrialResult, is_solved
+from ..records import TrialResult, is_solved
 
 
 @dataclass(frozen=True)
