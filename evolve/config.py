@@ -43,6 +43,7 @@ class EvaluationSettings:
     keep_executions: int = field(default=200, metadata={"min": 0})
     replay_timeout_s: float = field(default=600.0, metadata={"min": 1})
     assess_timeout_s: float = field(default=120.0, metadata={"min": 1})
+    warm_kernels: int = field(default=1, metadata={"min": 0})
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class RunSettings:
     min_pairs: int = field(default=1, metadata={"min": 1})
     rescore_seeds: int = field(default=1, metadata={"min": 0})
     test_every: int = field(default=0, metadata={"min": 0})
+    report_every: int = field(default=1, metadata={"min": 0})
     best_of_n: int = field(default=1, metadata={"min": 0})
     best_of_n_matches_run: bool = True
     operators: list[str] = field(default_factory=lambda: ["reflective-rewrite", "add-skill", "compress"])

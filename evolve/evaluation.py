@@ -46,7 +46,7 @@ from .phases import Phases
 from .plugin import DomainPlugin, Pitfall
 from .replay_report import ReplayReport
 from .safe_read import MissingFile, UnsafeFile, read_json
-from .sandbox import ExecutionRecord, Limits, execute_notebook
+from .sandbox import ExecutionRecord, KernelPool, Limits, execute_notebook
 from .templates import render
 
 RESULTS_FILE = "results.json"
@@ -254,6 +254,14 @@ def notebook_limits(settings: EvaluationSettings, goal: Goal) -> Limits:
                   memory_mb=settings.memory_mb, disk_mb=settings.disk_mb, max_tasks=settings.max_tasks)
 
 
+def kernel_pool(plugin: DomainPlugin, settings: EvaluationSettings, size: int) -> KernelPool:
+    """Kernels started ahead of the notebooks that `evaluate` runs with this plugin and settings: each runs the
+    plugin's startup files, then its `preload_code()` (imports), and waits; the limits fixed at start are the
+    settings' (a goal only changes the timeouts)."""
+    fixed = Limits(memory_mb=settings.memory_mb, disk_mb=settings.disk_mb, max_tasks=settings.max_tasks)
+    return KernelPool(size, preload_code=plugin.preload_code(), limits=fixed, startup_files=plugin.startup_files())
+
+
 def execution_layout(folder: Path) -> tuple[Path, Path]:
     """Create the execution folder's work/ and evidence/ (the folder must be new or empty)."""
     folder = Path(folder)
@@ -267,13 +275,19 @@ def execution_layout(folder: Path) -> tuple[Path, Path]:
 
 
 def evaluate(notebook: NotebookNode, goal: Goal, plugin: DomainPlugin, settings: EvaluationSettings,
-             weights: ScoreWeights, folder: Path) -> Evaluation:
-    """Execute `notebook` in the new execution folder `folder` and score it against `goal`."""
+             weights: ScoreWeights, folder: Path, kernels: KernelPool | None = None) -> Evaluation:
+    """Execute `notebook` in the new execution folder `folder` and score it against `goal`. With `kernels` (a
+    pool made by `kernel_pool` for the same plugin and settings), on a pre-started kernel with the plugin's
+    preload done: the same isolation and a fresh process, without the start-up wait."""
     folder = Path(folder).absolute()
     work, evidence = execution_layout(folder)
     try:
-        record = execute_notebook(notebook, work, notebook_limits(settings, goal),
-                                  startup_files=plugin.startup_files(), evidence_dir=evidence)
+        limits = notebook_limits(settings, goal)
+        if kernels is not None:
+            record = kernels.execute(notebook, workdir=work, evidence_dir=evidence, limits=limits)
+        else:
+            record = execute_notebook(notebook, work, limits, startup_files=plugin.startup_files(),
+                                      evidence_dir=evidence)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:  # the sandbox raised while setting up: ours, not the notebook's

@@ -56,6 +56,9 @@ def route(library: Library, query: str, mode: str, budget_bytes: int, role: str 
             used += skill.nbytes
         else:
             left_out.append(skill.name)
+    # Rank chose who fits the budget; the prompt shows them in one stable order (always-load, then by name) so
+    # prompts of one library share their longest prefix and the model's KV cache can reuse it across goals.
+    injected.sort(key=lambda s: (not s.always_load, s.name))
     return Routed(tuple(injected), scores, tuple(left_out))
 
 

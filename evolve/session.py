@@ -3,14 +3,16 @@ uses a `local/` model) and the trial context. Commands build one Session; nothin
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from .config import Config, RoleSettings
+from .evaluation import kernel_pool
 from .judge import trial_judge
 from .models import CallRecord, ModelClient
 from .plugin import DomainPlugin, load_plugin
+from .sandbox import KernelPool
 from .trial import TrialContext
 
 
@@ -19,6 +21,7 @@ class Session:
     config: Config
     plugin: DomainPlugin
     client: ModelClient  # its `records` are the session's one call log (`drain()` hands out the new ones)
+    _kernels: KernelPool | None = field(default=None, repr=False)
 
     def trial_context(self, progress: Callable[[str], None] | None = None, workroot: Path | None = None
                       ) -> TrialContext:
@@ -28,7 +31,20 @@ class Session:
                             weights=self.config.score, settings=self.config.trial,
                             workroot=workroot or Path(self.config.evaluation.workdir) / "trials",
                             cache_dir=state / "trial-cache", progress=progress or (lambda message: None),
-                            judge=judge)
+                            judge=judge, kernels=self.kernels())
+
+    def kernels(self) -> KernelPool | None:
+        """The session's one pool of warm kernels ([evaluation] warm_kernels; None when 0), started on first use
+        and closed by `close()` (or at exit)."""
+        size = self.config.evaluation.warm_kernels
+        if size and self._kernels is None:
+            self._kernels = kernel_pool(self.plugin, self.config.evaluation, size)
+        return self._kernels
+
+    def close(self) -> None:
+        if self._kernels is not None:
+            self._kernels.close()
+            self._kernels = None
 
 
 def open_session(config: Config, student_model: str | None = None,

@@ -41,9 +41,10 @@ from .phases import Phases, of_call
 from .plugin import DomainPlugin
 from .records import TrialResult, Turn
 from .routing import Routed, listing, parse_request, route
+from .sandbox import KernelPool
 from .templates import render
 
-HARNESS_VERSION = "3"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
+HARNESS_VERSION = "4"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
 CHARS_PER_TOKEN = 3.5  # Python source, for a BPE tokenizer (Qwen2.5's: 3.3-3.8 on the references)
 
@@ -75,6 +76,7 @@ class TrialContext:
     cache_dir: Path | None = None
     progress: Callable[[str], None] = lambda message: None
     judge: Callable[..., Any] | None = None  # verdict(goal, evaluation, notebook) (evolve.judge.trial_judge)
+    kernels: KernelPool | None = None  # pre-started kernels (evaluation.kernel_pool); None: a cold kernel each
 
 
 def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext, model: str | None = None
@@ -194,7 +196,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             trial_dir = _fresh_folder(Path(ctx.workroot), key[:16])
         try:
             evaluation = evaluate(notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights,
-                                  trial_dir / f"turn-{number}")
+                                  trial_dir / f"turn-{number}", kernels=ctx.kernels)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:  # evaluate handles what the notebook does; this is ours: missing data

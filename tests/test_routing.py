@@ -46,3 +46,16 @@ def test_disclosure_uses_the_models_choice_in_its_order():
     assert route(LIB, "", "disclosure", 10_000, chosen=chosen).names == ("recipe", "bold", "stimuli")
     assert ("bold", "Use when recording a BOLD fMRI signal.") in listing(LIB)
     assert parse_request("nothing useful", LIB) == ()
+
+
+def test_routed_skills_are_shown_in_one_stable_order_so_prompts_share_a_prefix():
+    # different goals rank the same skills differently; the prompt order is the same (always-load, then name)
+    pulse_first = route(LIB, "Deliver a pulse stimulus to a region, with a little noise.", "bm25", 10_000)
+    noise_first = route(LIB, "Add stochastic noise (nsig) to the integrator; one pulse.", "bm25", 10_000)
+    assert pulse_first.scores["stimuli"] > pulse_first.scores["noise"]
+    assert noise_first.scores["noise"] > noise_first.scores["stimuli"]
+    assert pulse_first.names == noise_first.names == ("recipe", "noise", "stimuli")
+    # the rank still decides who fits the budget
+    tight = route(LIB, "Add stochastic noise (nsig) to the integrator.", "bm25", LIB["recipe"].nbytes
+                  + LIB["noise"].nbytes)
+    assert tight.names == ("recipe", "noise")

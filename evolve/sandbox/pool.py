@@ -6,7 +6,8 @@ critical path. A kernel's folders are bound into its sandbox when it starts, so 
 execution folder `root/notebook-NNNNN/` holding `work/` (the working folder) and `evidence/` (the
 evidence dir, `$EVOLVE_EVIDENCE_DIR`), and the record's `workdir` and `evidence_dir` say where they are;
 `execute(nb, workdir=..., evidence_dir=...)` moves them there once the kernel is gone (the execution
-folder goes when both moved). A background thread keeps `size` kernels ready; `close()` (or leaving the
+folder goes when both moved). Each notebook may bring its own timeouts (`execute(..., limits=)`); what a
+kernel is started with (memory, output, disk, tasks) is the pool's. A background thread keeps `size` kernels ready; `close()` (or leaving the
 `with` block) kills the idle ones. A record's `wall_s` runs from handing the notebook over. A pool root the
 pool made itself (`evolve-pool-*` in the temp dir) carries an owner marker for `housekeeping`.
 """
@@ -118,10 +119,19 @@ class KernelPool:
                 self._drain()
                 return
 
-    def execute(self, nb, workdir: Path | None = None, evidence_dir: Path | None = None) -> ExecutionRecord:
-        """Run `nb` on a pre-started kernel (blocks until one is ready); see the module contract."""
+    def execute(self, nb, workdir: Path | None = None, evidence_dir: Path | None = None,
+                limits: Limits | None = None) -> ExecutionRecord:
+        """Run `nb` on a pre-started kernel (blocks until one is ready); see the module contract. `limits` may
+        change the timeouts for this notebook (goals differ); the limits a kernel got when it started (memory,
+        output, disk, tasks) must be the pool's, or ValueError."""
         if self._closed.is_set():
             raise RuntimeError("KernelPool is closed")
+        limits = limits or self.limits
+        fixed = ("memory_mb", "output_mb", "disk_mb", "max_tasks")
+        differ = [f"{name} {getattr(limits, name)} (pool: {getattr(self.limits, name)})" for name in fixed
+                  if getattr(limits, name) != getattr(self.limits, name)]
+        if differ:
+            raise ValueError(f"these limits are set when a pooled kernel starts and cannot change: {', '.join(differ)}")
         for target in (workdir, evidence_dir):
             if target is not None and Path(target).exists() and any(Path(target).iterdir()):
                 raise FileExistsError(f"workdir and evidence_dir must be new or empty: {target}")
@@ -133,8 +143,7 @@ class KernelPool:
         kernel, error = item
         if error is None and not kernel.alive:
             error = f"startup: kernel died while waiting in the pool ({kernel.describe_exit()})"
-        record = failed_start(kernel, nb, error, started) if error else run_on_kernel(kernel, nb, self.limits,
-                                                                                    started)
+        record = failed_start(kernel, nb, error, started) if error else run_on_kernel(kernel, nb, limits, started)
         folder = kernel.workdir.parent
         if workdir is not None:
             record.workdir = _move(record.workdir, Path(workdir))
