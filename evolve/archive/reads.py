@@ -105,6 +105,82 @@ class Reads:
         found = self.rows("SELECT latest_run() AS run_id")
         return found[0]["run_id"] if found else None
 
+    def has_run(self, run_id: str) -> bool:
+        return bool(self.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]))
+
+    def resolve_run(self, run_id: str | None = None) -> str:
+        """The run a command means: `run_id` (an id or a unique prefix of one), or the latest when None.
+        ArchiveError (naming the file and the way on) when the archive has no run yet, none with that id, or
+        several with that prefix, so every command says it the same way."""
+        latest = self.latest_run()
+        if latest is None:
+            raise ArchiveError(self.path, "has no run yet.", "Start one with: evolve run")
+        if run_id is None or self.has_run(run_id):
+            return run_id or latest
+        found = [r["run_id"] for r in self.rows("SELECT run_id FROM runs WHERE starts_with(run_id, ?) "
+                                                "ORDER BY run_id LIMIT 5", [run_id])]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ArchiveError(self.path, f"has several runs starting with '{run_id}': {', '.join(found)}.",
+                               "Give more of the run id.")
+        raise ArchiveError(self.path, f"has no run '{run_id}'.",
+                           "List the runs with: evolve sql \"SELECT * FROM runs\"")
+
+    # -- what the engine and its report ask of a run ---------------------------------------------------------
+
+    def seed_library(self, run_id: str) -> str:
+        """The id of the library the run started from."""
+        return self.rows("SELECT seed_library FROM runs WHERE run_id = ?", [run_id])[0]["seed_library"]
+
+    def trials_spent(self, run_id: str) -> int:
+        """Trials the run actually ran (cache hits cost nothing): what its trial budget counts."""
+        return self.rows("SELECT count(*) AS n FROM trials WHERE run_id = ? AND NOT cached", [run_id])[0]["n"]
+
+    def last_event(self, run_id: str, kind: str) -> dict[str, Any] | None:
+        """The payload of the run's latest event of `kind` (None: no such event)."""
+        found = self.rows("SELECT payload FROM events WHERE run_id = ? AND kind = ? ORDER BY event_id DESC LIMIT 1",
+                          [run_id, kind])
+        return json.loads(found[0]["payload"]) if found else None
+
+    def proposals(self, run_id: str, generation: int) -> list[dict[str, Any]]:
+        """The children operators proposed in a generation, in the order they were made: child, parents (ids) and
+        accepted (None: not decided yet). Seeds and hand-made (`manual`) libraries are not proposals."""
+        return self.rows("SELECT child, parents, accepted FROM origins WHERE run_id = ? AND generation = ? "
+                         "AND operator NOT IN ('seed', 'manual') ORDER BY edge_id", [run_id, generation])
+
+    def declined(self, run_id: str, generation: int) -> int:
+        """How many proposals of a generation the operators declined (`declined` events): each used its slot."""
+        return self.rows("SELECT count(*) AS n FROM events WHERE run_id = ? AND kind = 'declined' "
+                         "AND json_extract(payload, '$.generation')::INT = ?", [run_id, generation])[0]["n"]
+
+    def trial_totals(self, run_id: str) -> dict[str, Any]:
+        """Over all the run's trials: `trials`, `fresh` (not from the cache), `missing`, `wall_s` (summed)."""
+        return self.rows("SELECT count(*) AS trials, count(*) FILTER (WHERE NOT cached) AS fresh, "
+                         "count(*) FILTER (WHERE status = 'missing') AS missing, coalesce(sum(wall_s), 0) AS wall_s "
+                         "FROM trials WHERE run_id = ?", [run_id])[0]
+
+    def proposal_totals(self, run_id: str) -> dict[str, int]:
+        """Children `proposed` in the run (every edge but the seed's) and how many were `accepted`."""
+        return self.rows("SELECT count(*) AS proposed, count(*) FILTER (WHERE accepted) AS accepted FROM origins "
+                         "WHERE run_id = ? AND operator NOT IN ('seed')", [run_id])[0]
+
+    def calls_by_role(self, run_id: str) -> list[dict[str, Any]]:
+        """Per model role, in role order: calls, prompt and completion tokens, latency (s) and cost (unknown: 0)."""
+        return self.rows("SELECT role, count(*) AS calls, sum(prompt_tokens) AS prompt, "
+                         "sum(completion_tokens) AS completion, sum(latency_s) AS latency, "
+                         "sum(coalesce(cost_usd, 0)) AS cost FROM llm_calls WHERE run_id = ? GROUP BY role "
+                         "ORDER BY role", [run_id])
+
+    def trial_outcomes(self, run_id: str) -> list[dict[str, Any]]:
+        """Every trial of the run with what selection and the mutator need of its evaluation: library_id, goal,
+        split, seed, condition, status, score, executed, injected, checks, feedback and `code` (the last reply)."""
+        return self.rows(
+            """SELECT t.library_id, t.goal, t.split, t.seed, t.condition, t.status, t.score, t.executed,
+                      t.injected, e.checks, e.feedback,
+                      CASE WHEN len(e.transcript) > 0 THEN e.transcript[-1].reply ELSE '' END AS code
+               FROM trials t LEFT JOIN evaluations e USING (trial_id) WHERE t.run_id = ?""", [run_id])
+
     def library(self, library_id: str) -> Library:
         """The stored library `library_id` (a full id or a unique prefix of at least 6 characters)."""
         library_id = self.resolve_library(library_id)

@@ -14,7 +14,6 @@ Contract:
 """
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass, field
 from typing import Callable
@@ -71,12 +70,11 @@ class Engine:
         self.log = log or progress.event
         self.board = Scoreboard.load(archive, run_id)
         self.libraries: dict[str, Library] = {}
-        self.seed_id: str = archive.rows("SELECT seed_library FROM runs WHERE run_id = ?", [run_id])[0]["seed_library"]
+        self.seed_id: str = archive.seed_library(run_id)
         self.state = self._load_state()
         self.progress.best = self.board.mean(self.state.incumbent, "val")[0]  # (a resumed run shows it at once)
         # the trial budget is the run's, not this invocation's: a resumed run counts what it already spent
-        self.stopper.trials_run = archive.rows("SELECT count(*) AS n FROM trials WHERE run_id = ? AND NOT cached",
-                                               [run_id])[0]["n"]
+        self.stopper.trials_run = archive.trials_spent(run_id)
         self._call_ids: dict[int, int] = {}
         self._recover_calls(journal)
         # the cost budget is the run's too: what earlier invocations spent counts against it
@@ -106,11 +104,9 @@ class Engine:
         return self.libraries[library_id]
 
     def _load_state(self) -> EngineState:
-        found = self.archive.rows("SELECT payload FROM events WHERE run_id = ? AND kind = 'generation-done' "
-                                  "ORDER BY event_id DESC LIMIT 1", [self.run_id])
-        if not found:
+        data = self.archive.last_event(self.run_id, "generation-done")
+        if data is None:
             return EngineState()
-        data = json.loads(found[0]["payload"])
         return EngineState(data["generation"], data["population"], data["incumbent"], data.get("stale", 0))
 
     def condition_of(self, library_id: str | None) -> str:
@@ -256,11 +252,8 @@ class Engine:
             raise StopRun(reason)
 
     def proposed_children(self, g: int) -> list[tuple[str, str, bool | None]]:
-        rows = self.archive.rows("SELECT child, parents, accepted FROM origins WHERE run_id = ? AND generation = ? "
-                                 "AND operator NOT IN ('seed', 'manual') ORDER BY edge_id", [self.run_id, g])
-        declined = self.archive.rows("SELECT count(*) AS n FROM events WHERE run_id = ? AND kind = 'declined' "
-                                     "AND json_extract(payload, '$.generation')::INT = ?", [self.run_id, g])[0]["n"]
-        out = [(r["child"], r["parents"][0], r["accepted"]) for r in rows]
+        declined = self.archive.declined(self.run_id, g)
+        out = [(r["child"], r["parents"][0], r["accepted"]) for r in self.archive.proposals(self.run_id, g)]
         # A declined proposal used its slot too (so a resumed generation does not ask again forever).
         return out + [("", "", False)] * declined if declined else out
 

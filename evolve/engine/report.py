@@ -55,16 +55,8 @@ def write_report(engine, folder: Path) -> Report:
     folder.mkdir(parents=True, exist_ok=True)
     state, archive, run_id = engine.state, engine.archive, engine.run_id
     best = state.incumbent
-    totals = archive.rows(
-        "SELECT count(*) AS trials, count(*) FILTER (WHERE NOT cached) AS fresh, "
-        "count(*) FILTER (WHERE status = 'missing') AS missing, coalesce(sum(wall_s), 0) AS wall_s "
-        "FROM trials WHERE run_id = ?", [run_id])[0]
-    edges = archive.rows("SELECT count(*) AS proposed, count(*) FILTER (WHERE accepted) AS accepted FROM origins "
-                         "WHERE run_id = ? AND operator NOT IN ('seed')", [run_id])[0]
-    costs = archive.rows("SELECT role, count(*) AS calls, sum(prompt_tokens) AS prompt, "
-                         "sum(completion_tokens) AS completion, sum(latency_s) AS latency, "
-                         "sum(coalesce(cost_usd, 0)) AS cost FROM llm_calls WHERE run_id = ? GROUP BY role "
-                         "ORDER BY role", [run_id])
+    totals, edges = archive.trial_totals(run_id), archive.proposal_totals(run_id)
+    costs = archive.calls_by_role(run_id)
     lines = [f"run {run_id}: {state.generation} generation(s) finished, {totals['trials']} trials "
              f"({totals['fresh']} run, {totals['trials'] - totals['fresh']} from the cache, {totals['missing']} "
              f"missing), {totals['wall_s'] / 60:.1f} trial-minutes; {edges['proposed']} children proposed, "

@@ -93,13 +93,8 @@ class Scoreboard:
 
     @classmethod
     def load(cls, archive, run_id: str) -> "Scoreboard":
-        rows = archive.rows(
-            """SELECT t.library_id, t.goal, t.split, t.seed, t.condition, t.status, t.score, t.executed,
-                      t.injected, e.checks, e.feedback,
-                      CASE WHEN len(e.transcript) > 0 THEN e.transcript[-1].reply ELSE '' END AS code
-               FROM trials t LEFT JOIN evaluations e USING (trial_id) WHERE t.run_id = ?""", [run_id])
         outcomes = []
-        for r in rows:
+        for r in archive.trial_outcomes(run_id):
             solved = is_solved(r["status"], r["executed"], r["checks"] or [])
             outcomes.append(Outcome(r["library_id"], r["goal"], r["split"], r["seed"], r["condition"], r["status"],
                                     r["score"], solved, r["feedback"] or "", tuple(r["injected"] or ()),
