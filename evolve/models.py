@@ -219,6 +219,13 @@ class ModelClient:
         if self._on_record:
             self._on_record(record)
 
+    def adopt(self, record: CallRecord) -> None:
+        """Log a call another process made for this client's run (a Ray worker's trial): it is journaled (begun
+        and ended), drained into the archive and counted in the costs like a call made here."""
+        if self._on_start:
+            self._on_start(record)
+        self._keep(record)
+
     def drain(self) -> list[CallRecord]:
         """The calls finished since the last drain, in order (each is returned once)."""
         with self._lock:

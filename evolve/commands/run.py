@@ -60,7 +60,7 @@ def run(args, config) -> int:
     from ..engine.budget import Stopper
     from ..engine.call_journal import CallJournal
     from ..engine.engine import Engine
-    from ..engine.executor import LocalExecutor
+    from ..engine.executors import build_executor
     from ..engine.progress import Progress
     from ..engine.report import write_report
     from ..engine.toolbox import default_toolbox
@@ -115,9 +115,8 @@ def run(args, config) -> int:
         progress = Progress(settings.generations)
         stopper = Stopper(settings.max_trials, settings.max_wall_s, settings.max_cost_usd, settings.patience,
                           stop_file, cost_by_role=session.client.cost_by_role)
-        executor = LocalExecutor(session.trial_context(progress=progress.trial_activity,
-                                                       workroot=Path(config.evaluation.workdir) / run_id),
-                                 settings.workers)
+        executor = build_executor(config, session, Path(config.evaluation.workdir) / run_id,
+                                  progress=progress.trial_activity)  # [executor] kind: local or ray
         engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, stopper, progress,
                         journal=journal)
         previous = _on_interrupt(stopper, progress)

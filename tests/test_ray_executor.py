@@ -1,0 +1,235 @@
+"""The Ray executor on a real local cluster (a head and a separate worker node, tests/ray_cluster.py) with the
+scripted world of the engine tests: trials run as Ray tasks on both nodes while the coordinator alone writes the
+archive; a coordinator killed with SIGKILL resumes with every trial recorded once; a worker killed mid-trial
+means the trial runs again (or, past its retries, is recorded missing and run again by --resume), never twice;
+a stop sends nothing more and lets the trials on the cluster finish."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import engine_fixtures
+import ray_cluster
+from evolve.archive import open_for_reading
+from evolve.cli import main
+from evolve.config import ExecutorSettings, load_config
+from evolve.engine.executor import TrialRequest
+from evolve.engine.ray_executor import RayExecutor, in_flight_limit, judge_failure
+from evolve.goals import load_goals
+from evolve.library import load_library
+from evolve.session import open_session
+
+CHILD = Path(__file__).resolve().parent / "fixtures" / "engine_child.py"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    started = ray_cluster.start_cluster()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def student_log(tmp_path, monkeypatch) -> Path:
+    log = tmp_path / "student-calls.log"
+    monkeypatch.setenv(ray_cluster.LOG, str(log))  # forwarded to the workers by [executor] forward_env
+    monkeypatch.delenv(ray_cluster.HOLD, raising=False)
+    return log
+
+
+def ray_config(tmp_path: Path, cluster, executor: dict | None = None, **run) -> Path:
+    path = engine_fixtures.write_config(tmp_path, **run)
+    path.write_text(path.read_text() + cluster.executor_section(**(executor or {})))
+    return path
+
+
+def cells(db: Path, scored_only: bool = False) -> list[tuple]:
+    reader = open_for_reading(db)
+    try:
+        where = "WHERE status = 'scored'" if scored_only else ""
+        return [tuple(r.values()) for r in reader.rows(
+            f"SELECT library_id, goal, seed, condition, count(*) AS n FROM trials {where} GROUP BY ALL ORDER BY ALL")]
+    finally:
+        reader.close()
+
+
+def rows(db: Path, sql: str) -> list[dict]:
+    reader = open_for_reading(db)
+    try:
+        return reader.rows(sql)
+    finally:
+        reader.close()
+
+
+def lines(log: Path) -> list[list[str]]:
+    return [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def wait_for(predicate, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+# -- pure decisions ------------------------------------------------------------------------------------------
+
+def test_trials_in_flight_follow_the_cluster_cpus_unless_configured():
+    assert in_flight_limit(ExecutorSettings(kind="ray"), 6.0).trials == 6
+    assert in_flight_limit(ExecutorSettings(kind="ray", cpus_per_trial=2.0), 5.0).trials == 2
+    assert in_flight_limit(ExecutorSettings(kind="ray", cpus_per_trial=4.0), 2.0).trials == 1  # never 0
+    fixed = in_flight_limit(ExecutorSettings(kind="ray", max_in_flight=3), 64.0)
+    assert fixed.trials == 3 and "max_in_flight" in fixed.reason
+
+
+def test_a_lost_worker_is_missing_data_and_a_failing_trial_is_raised():
+    from ray import exceptions as rex
+
+    lost = judge_failure(rex.WorkerCrashedError(), retries=2)
+    assert lost.missing and "after 2 retries" in lost.reason and "WorkerCrashedError" in lost.reason
+    assert judge_failure(rex.NodeDiedError("node 1 died"), retries=0).missing
+    assert not judge_failure(rex.RayTaskError("f", "traceback", ValueError("bug")), retries=2).missing
+
+
+def test_the_executor_section_is_checked_when_the_config_loads(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[executor]\nkind = "ray"\naddress = ""\nworker_setup = "nodots"\nforward_env = ["A-B"]\n')
+    config, problems = load_config(path)
+    assert config is None
+    text = "\n".join(str(p) for p in problems)
+    assert "address is empty" in text and "'nodots' is not 'module.function'" in text and "'A-B'" in text
+    path.write_text('[executor]\nkind = "cluster"\n')
+    assert "must be one of 'local', 'ray'" in str(load_config(path)[1][0])
+
+
+# -- on the cluster ------------------------------------------------------------------------------------------
+
+def test_a_run_on_a_ray_cluster_finds_the_helpful_rewrite_with_trials_on_both_nodes(tmp_path, cluster, student_log,
+                                                                                     capsys):
+    model = engine_fixtures.install()  # this process answers only the mutator: the student runs on the workers
+    config = ray_config(tmp_path, cluster)
+    assert main(["--config", str(config), "run"]) == 0
+    db = tmp_path / "evolve.duckdb"
+    best = rows(db, "SELECT * FROM best_so_far")[0]
+    assert best["score"] == 1.0 and best["seed_score"] == 0.0
+    recorded = cells(db)
+    assert recorded and all(n == 1 for *_, n in recorded)
+    assert not any(m.endswith("student") for m, _ in model.calls) and any(m.endswith("mutator") for m, _ in model.calls)
+    served = lines(student_log)
+    assert len({node for _, node, *_ in served}) == 2  # both nodes ran trials
+    # every student call a worker made is in the archive once, beside its trial (one turn per trial)
+    calls = rows(db, "SELECT count(*) AS n, count(DISTINCT uid) AS uids FROM llm_calls WHERE role = 'student'")[0]
+    trials = rows(db, "SELECT count(*) AS n FROM trials WHERE NOT cached")[0]["n"]
+    assert calls["n"] == calls["uids"] == len(served) == trials
+    queued = rows(db, "SELECT count(*) AS n FROM trials WHERE phases.queue_s IS NOT NULL")[0]["n"]
+    assert queued == trials  # the queue wait ends when a worker takes the trial
+    journal = next((tmp_path / "state" / "runs").iterdir()) / "calls.jsonl"
+    assert journal.read_text().count('"role": "student"') == 2 * len(served)  # begun and ended, on the coordinator
+
+
+def test_stopping_sends_no_more_trials_and_the_ones_on_the_cluster_finish(tmp_path, cluster, student_log):
+    engine_fixtures.install()
+    config, problems = load_config(ray_config(tmp_path, cluster))
+    assert not problems
+    session = open_session(config)
+    goals, _ = load_goals(Path(config.paths.goals))
+    library, _ = load_library(Path(config.paths.skills))
+    requests = [TrialRequest(goal, library, seed) for goal in goals[:2] for seed in range(3)]
+    executor = RayExecutor(config, session.client, tmp_path / "work")
+    assert executor.limit().trials == 2
+    reported = []
+    left = executor.run(requests, lambda request, result: reported.append((request, result)),
+                        should_stop=lambda: bool(reported))
+    assert len(reported) == 2 and len(left) == 4  # the two on the cluster finished; nothing sent after the stop
+    assert sorted([r.cell for r, _ in reported] + [r.cell for r in left]) == sorted(r.cell for r in requests)
+    assert all(result.status == "scored" for _, result in reported)
+    assert len(lines(student_log)) == 2
+    assert len(session.client.drain()) == 2  # the workers' calls, adopted by the coordinator's client
+
+
+def test_a_worker_killed_mid_trial_runs_the_trial_again_and_reports_it_once(tmp_path, cluster, student_log,
+                                                                          monkeypatch):
+    engine_fixtures.install()
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    monkeypatch.setenv(ray_cluster.HOLD, str(hold))
+    config, _ = load_config(ray_config(tmp_path, cluster, executor={"retries": 1}))
+    session = open_session(config)
+    goals, _ = load_goals(Path(config.paths.goals))
+    library, _ = load_library(Path(config.paths.skills))
+    requests = [TrialRequest(goals[0], library, 0), TrialRequest(goals[1], library, 0)]
+    killer = threading.Thread(target=_kill_the_holder, args=(student_log,), daemon=True)
+    killer.start()
+    reported = []
+    assert RayExecutor(config, session.client, tmp_path / "work").run(
+        requests, lambda request, result: reported.append((request, result))) == []
+    killer.join(timeout=1)
+    assert any("holding" in line for line in lines(student_log))  # a worker really was killed mid-trial
+    assert sorted(r.goal.slug for r, _ in reported) == sorted(r.goal.slug for r in requests)  # each once
+    assert all(result.status == "scored" for _, result in reported)
+
+
+def _kill_the_holder(log: Path) -> None:
+    wait_for(lambda: any("holding" in line for line in lines(log)), 120, "a worker holding a trial")
+    pid = int(next(line for line in lines(log) if "holding" in line)[0])
+    os.kill(pid, signal.SIGKILL)
+
+
+def test_a_trial_lost_past_its_retries_is_recorded_missing_and_resume_runs_it_again(tmp_path, cluster, student_log,
+                                                                                  monkeypatch):
+    engine_fixtures.install()
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    monkeypatch.setenv(ray_cluster.HOLD, str(hold))
+    config = ray_config(tmp_path, cluster, executor={"retries": 0}, generations=1, max_trials=3)
+    killer = threading.Thread(target=_kill_the_holder, args=(student_log,), daemon=True)
+    killer.start()
+    assert main(["--config", str(config), "run"]) == 0
+    killer.join(timeout=1)
+    db = tmp_path / "evolve.duckdb"
+    missing = rows(db, "SELECT goal, missing_reason FROM trials WHERE status = 'missing'")
+    assert len(missing) == 1 and "lost on the cluster after 0 retries" in missing[0]["missing_reason"]
+    assert main(["--config", str(config), "run", "--resume", "--max-trials", "0"]) == 0
+    scored = cells(db, scored_only=True)
+    assert all(n == 1 for *_, n in scored)
+    assert missing[0]["goal"] in {c[1] for c in scored}  # the lost trial was run again and scored once
+
+
+def test_sigkill_of_the_coordinator_mid_run_then_resume_records_every_trial_once(tmp_path, cluster, student_log):
+    config = ray_config(tmp_path, cluster)
+    env = {**os.environ, "PYTHONPATH": str(engine_fixtures.ROOT)}
+    coordinator_log = tmp_path / "coordinator.log"  # the coordinator's own (mutator) calls
+    child = subprocess.Popen([sys.executable, str(CHILD), str(config), str(coordinator_log)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    # generation 0 makes 5 student calls; kill inside generation 1, after its child's first minibatch trial
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and child.poll() is None and len(lines(student_log)) < 7:
+        time.sleep(0.05)
+    assert child.poll() is None, child.stderr.read().decode()[-3000:]
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    db = tmp_path / "evolve.duckdb"
+    before = cells(db)
+    assert before and all(n == 1 for *_, n in before)
+    done = [r["g"] for r in rows(db, "SELECT json_extract(payload, '$.generation')::INT AS g FROM events "
+                                     "WHERE kind = 'generation-done'")]
+    assert done == [0]
+
+    engine_fixtures.install()
+    assert main(["--config", str(config), "run", "--resume"]) == 0
+    after = cells(db)
+    assert all(n == 1 for *_, n in after), "a trial was recorded twice"
+    assert set(before) <= set(after) and len(after) > len(before)
+    kinds = [r["kind"] for r in rows(db, "SELECT kind FROM events ORDER BY event_id")]
+    assert "resumed" in kinds and kinds[-1] == "run-finished" and kinds.count("generation-done") == 3
+    # each committed trial's student call is archived once; calls of trials the kill cut short are unknown here
+    calls = rows(db, "SELECT count(*) AS n, count(DISTINCT uid) AS uids FROM llm_calls "
+                     "WHERE role = 'student' AND ok")[0]
+    assert calls["n"] == calls["uids"] == len(after)
