@@ -1,0 +1,22 @@
+-- Why were children refused? Per operator and reason, over one run: children the gate refused (its first
+-- reason, numbers as '#'), children that were not better than their parent on the train minibatch, challengers
+-- that did not hold up when re-scored on fresh val seeds, and proposals the operator itself declined.
+-- @param run = latest: a run id; 'latest' = the most recently started run
+WITH chosen AS (SELECT CASE WHEN $run = 'latest' THEN latest_run() ELSE $run END AS run_id),
+mine AS (SELECT * FROM origins WHERE run_id = (SELECT run_id FROM chosen)),
+refused AS (
+    SELECT operator, CASE WHEN contains(note, ' | gate: ')
+                          THEN 'gate: ' || split_part(split_part(note, ' | gate: ', 2), '; ', 1)
+                          ELSE 'minibatch: not better than its parent' END AS reason
+    FROM mine WHERE NOT accepted AND operator NOT IN ('seed', 'manual')
+    UNION ALL
+    SELECT coalesce(m.operator, '?'), 're-score: did not hold up on fresh seeds'
+    FROM events e LEFT JOIN mine m ON m.child = json_extract_string(e.payload, '$.library')
+    WHERE e.run_id = (SELECT run_id FROM chosen) AND e.kind = 'rescore-refused'
+    UNION ALL
+    SELECT json_extract_string(payload, '$.operator'), 'declined: ' || json_extract_string(payload, '$.reason')
+    FROM events WHERE run_id = (SELECT run_id FROM chosen) AND kind = 'declined')
+SELECT operator, regexp_replace(reason, '[-+]?[0-9]*\.?[0-9]+', '#', 'g') AS reason, count(*) AS children
+FROM refused
+GROUP BY ALL
+ORDER BY children DESC, operator, reason
