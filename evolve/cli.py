@@ -10,6 +10,7 @@ from .commands import eval as eval_command
 from .commands import ablate, goals, trial, validate
 from .commands import export, seed, sql
 from .commands import run as run_command
+from .commands.errors import USAGE, CommandError
 from .config import load_config
 
 COMMANDS = {"validate": validate, "goals": goals, "eval": eval_command, "trial": trial, "ablate": ablate,
@@ -31,10 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config, problems = load_config(args.config)
     if config is None:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print("evolve: the configuration has errors; fix them and run again", file=sys.stderr)
-        return 2
+        return fail(args.command, CommandError("the configuration has errors; fix them and run again", USAGE,
+                                               problems))
     environment.prepare(Path(config.paths.state))
     if _executes_notebooks(args):
         from .execution_policy import IsolationRefused, prepare
@@ -42,18 +41,29 @@ def main(argv: list[str] | None = None) -> int:
         try:
             done = prepare(config.evaluation, args.command)
         except IsolationRefused as error:
-            print(error, file=sys.stderr)
-            return 2
+            return fail(args.command, CommandError(str(error), USAGE))
         if done.swept or done.pruned:
             print(f"evolve: removed {done.swept} stale kernel folder(s) and {done.pruned} old execution folder(s) "
                   f"(keep_executions = {config.evaluation.keep_executions})", file=sys.stderr)
+    from .archive.errors import ArchiveError
     from .judge import JudgeConfigError
 
     try:
         return COMMANDS[args.command].run(args, config)
-    except JudgeConfigError as error:  # e.g. `--model` made the student the judge's own model
-        print(f"evolve {args.command}: {error}", file=sys.stderr)
-        return 2
+    except CommandError as error:
+        return fail(args.command, error)
+    # an archive that cannot be used, and a judge that cannot be (e.g. `--model` made the student the judge's own
+    # model), are the user's input, said the same way by every command
+    except (ArchiveError, JudgeConfigError) as error:
+        return fail(args.command, CommandError(str(error), USAGE))
+
+
+def fail(command: str, error: CommandError) -> int:
+    """The one place a command's failure reaches the user (evolve.commands.errors: the exit codes)."""
+    for line in error.details:
+        print(line, file=sys.stderr)
+    print(f"evolve {command}: {error.message}", file=sys.stderr)
+    return error.code
 
 
 def _executes_notebooks(args) -> bool:

@@ -113,7 +113,7 @@ def test_a_corrupt_file_is_refused_untouched(tmp_path, generated_file, kind, cap
             opener(path)
         assert str(path) in str(error.value)
     assert "Nothing was changed" in str(error.value) or kind == "folder"
-    assert main(["sql", "--run", str(path), "SELECT 1"]) == 1
+    assert main(["sql", "--run", str(path), "SELECT 1"]) == 2
     assert str(path) in capsys.readouterr().err
     assert (None if path.is_dir() else digest(path)) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.duckdb"]  # no .wal, no snapshot
@@ -127,8 +127,8 @@ def test_a_foreign_duckdb_database_is_refused_untouched(tmp_path, capsys):
     before = digest(path)
     with pytest.raises(ArchiveError, match="not an evolve archive \\(it has tables measurements\\)"):
         Archive.open(path)
-    assert main(["seed", str(tmp_path), "--run", str(path)]) == 1  # (the folder is not even valid skills)
-    assert main(["sql", "--run", str(path), "SELECT 1"]) == 1
+    assert main(["seed", str(tmp_path), "--run", str(path)]) == 2  # (the folder is not even valid skills)
+    assert main(["sql", "--run", str(path), "SELECT 1"]) == 2
     assert "not an evolve archive" in capsys.readouterr().err
     assert digest(path) == before
 
@@ -142,7 +142,7 @@ def test_a_newer_archive_is_refused_untouched(generated, capsys):
     for opener in (Archive.open, open_for_reading):
         with pytest.raises(ArchiveError, match="schema version 99; this evolve knows versions up to 7"):
             opener(path)
-    assert main(["export", "--run", str(path), "--best", "--to", str(path.parent / "out")]) == 1
+    assert main(["export", "--run", str(path), "--best", "--to", str(path.parent / "out")]) == 2
     assert "upgrade evolve" in capsys.readouterr().err
     assert digest(path) == before and not (path.parent / "out").exists()
 

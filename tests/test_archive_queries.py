@@ -162,15 +162,15 @@ def test_evolve_sql_formats(generated_file, tmp_path, capsys):
 
 def test_evolve_sql_errors(generated_file, capsys):
     path, _ = generated_file
-    assert main(["sql", "--run", str(path), "DELETE FROM trials"]) == 1
+    assert main(["sql", "--run", str(path), "DELETE FROM trials"]) == 2
     assert "read-only" in capsys.readouterr().err
-    assert main(["sql", "--run", str(path), "SELECT * FROM trails"]) == 1
+    assert main(["sql", "--run", str(path), "SELECT * FROM trails"]) == 2
     assert "trails" in capsys.readouterr().err
-    assert main(["sql", "--run", str(path), "--query", "sentence_history"]) == 1
+    assert main(["sql", "--run", str(path), "--query", "sentence_history"]) == 2
     assert "needs --param sentence=" in capsys.readouterr().err
-    assert main(["sql", "--run", str(path), "SELECT 1", "--param", "x=1"]) == 1
+    assert main(["sql", "--run", str(path), "SELECT 1", "--param", "x=1"]) == 2
     assert "does not use $x" in capsys.readouterr().err
-    assert main(["sql", "--run", str(path), "--format", "parquet", "SELECT 1"]) == 1
+    assert main(["sql", "--run", str(path), "--format", "parquet", "SELECT 1"]) == 2
     assert "needs --out" in capsys.readouterr().err
 
 

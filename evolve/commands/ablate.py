@@ -37,11 +37,13 @@ def condition_label(name: str) -> str:
     return name if name in ("none", "seed") else "population"
 
 
-def open_recorder(path: Path, config, conditions, goals, seeds: int, models):
-    """(archive, run id, record callback) for `--archive`: each trial is committed as soon as it exists."""
-    from ..archive import Archive
+def open_recorder(path: Path, config, conditions, goals, seeds: int, models, drain=None):
+    """(archive, run id, record callback) for `--archive`: each trial is committed as soon as it exists, with
+    the model calls made since the last one (`drain()`: the client's new call records), so `evolve sql --query
+    kv_cache` and `cost_per_role` see an ablation's calls too."""
+    from ..archive import open_archive
 
-    archive = Archive.open(path, snapshot_interval_s=config.archive.snapshot_interval_s)
+    archive = open_archive(config, path)
     try:
         seed = next((c.library for c in conditions if c.name == "seed"), None)
         design = {"conditions": {c.name: c.library.id if c.library else None for c in conditions},
@@ -59,6 +61,8 @@ def open_recorder(path: Path, config, conditions, goals, seeds: int, models):
     def record(condition, result) -> None:
         archive.record_trials(run_id, 0, [result], condition=condition_label(condition.name),
                               library_id=condition.library.id if condition.library else None)
+        if drain is not None:
+            archive.record_calls(run_id, drain(), generation=0)
     return archive, run_id, record
 
 
@@ -88,40 +92,34 @@ def parse_conditions(specs: list[str], config) -> list:
 def run(args, config) -> int:
     from ..ablation import run_ablation, summarize
     from ..session import open_session
+    from .errors import CommandError
 
     try:
         conditions = parse_conditions(args.condition or ["none", "seed"], config)
     except ValueError as error:
-        print(f"evolve ablate: {error}", file=sys.stderr)
-        return 1
+        raise CommandError(str(error)) from error
     goals, problems = load_goals(Path(config.paths.goals), tuple(args.split) if args.split else None)
     if args.goal_slugs:
         unknown = sorted(set(args.goal_slugs) - {g.slug for g in goals})
         if unknown:
-            print(f"evolve ablate: no valid goal {', '.join(unknown)}", file=sys.stderr)
-            return 1
+            raise CommandError(f"no valid goal {', '.join(unknown)}")
         goals = [g for g in goals if g.slug in args.goal_slugs]
     if not goals:
-        print("evolve ablate: no goals selected", file=sys.stderr)
-        return 1
+        raise CommandError("no goals selected")
     session = open_session(config)
     models = args.models or [config.models["student"].model]
     out = args.out or Path(config.paths.state) / "ablations" / f"{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
     ctx = session.trial_context(progress=lambda m: print(f"  {m}", file=sys.stderr, flush=True))
     archive = record = None
     if args.archive:
-        from ..archive import ArchiveError
-
-        try:
-            archive, run_id, record = open_recorder(args.archive, config, conditions, goals, args.seeds, models)
-        except ArchiveError as error:
-            print(f"evolve ablate: {error}", file=sys.stderr)
-            return 1
+        archive, run_id, record = open_recorder(args.archive, config, conditions, goals, args.seeds, models,
+                                                drain=session.client.drain)
         print(f"recording trials as run {run_id} in {args.archive}", file=sys.stderr)
     try:
         rows = run_ablation(conditions, goals, range(args.seeds), models, ctx, out,
                             progress=lambda m: print(m, file=sys.stderr, flush=True), record=record)
     finally:
+        session.close()
         if archive is not None:
             archive.close()
     baseline = conditions[0].name

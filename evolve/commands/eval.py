@@ -51,37 +51,30 @@ def run_judge(evaluation, notebook, goal, plugin, args, config):
 
 
 def run(args, config) -> int:
+    from .errors import RESULT, CommandError
+
     goal_dir = Path(args.goal) if Path(args.goal).is_dir() else Path(config.paths.goals) / args.goal
     goal, problems = load_goal(goal_dir)
     if goal is None:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print(f"evolve eval: goal '{args.goal}' is not usable (see above)", file=sys.stderr)
-        return 1
+        raise CommandError(f"goal '{args.goal}' is not usable (see above)", details=problems)
     try:
         notebook = nb_io.read(args.notebook)
-    except FileNotFoundError:
-        print(f"evolve eval: {args.notebook}: no such file", file=sys.stderr)
-        return 1
+    except FileNotFoundError as error:
+        raise CommandError(f"{args.notebook}: no such file") from error
     except Exception as error:  # nbformat raises several unrelated types for a broken file
-        print(f"evolve eval: {args.notebook}: not a readable notebook ({type(error).__name__}: {error})",
-              file=sys.stderr)
-        return 1
+        raise CommandError(f"{args.notebook}: not a readable notebook ({type(error).__name__}: {error})") from error
     try:
         plugin = load_plugin(Path(config.evaluation.plugin))
     except PluginError as error:
-        print(f"evolve eval: {error}", file=sys.stderr)
-        return 1
+        raise CommandError(str(error)) from error
     folder = args.workdir or Path(config.evaluation.workdir) / f"eval-{goal.slug}-{time.strftime('%Y%m%d-%H%M%S')}"
     print(f"executing {args.notebook} for goal {goal.slug} in {folder} …", file=sys.stderr)
     try:
         evaluation = evaluate(notebook, goal, plugin, config.evaluation, config.score, folder)
     except FileExistsError as error:
-        print(f"evolve eval: {error} (pass a new --workdir)", file=sys.stderr)
-        return 1
+        raise CommandError(f"{error} (pass a new --workdir)") from error
     except Exception as error:  # evaluate handles what the notebook does; this is ours
-        print(f"evolve eval: could not evaluate: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
+        raise CommandError(f"could not evaluate: {type(error).__name__}: {error}", RESULT) from error
     rows = [("executed", "yes" if evaluation.executed else "no", evaluation.error.splitlines()[0]
              if evaluation.error else "")]
     if evaluation.executed and not evaluation.executed_credit:
@@ -110,6 +103,5 @@ def run(args, config) -> int:
                              "rationale": verdict.rationale, "reason": verdict.reason, "model": verdict.model}
         args.json_out.write_text(json.dumps(data, indent=2, default=str))
     if evaluation.status != "scored":
-        print(f"evolve eval: {evaluation.error}", file=sys.stderr)
-        return 1
+        raise CommandError(evaluation.error, RESULT)
     return 0

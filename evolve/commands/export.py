@@ -21,31 +21,23 @@ def add_parser(subparsers):
 
 
 def run(args, config) -> int:
-    from ..archive import ArchiveError, open_for_reading
+    from ..archive import open_for_reading
     from ..archive.export import export
+    from .errors import CommandError
 
     database = Path(args.run or config.paths.archive)
-    try:
-        with open_for_reading(database) as reader:
-            if reader.source_note():
-                print(reader.source_note(), file=sys.stderr)
-            run_id = args.run_id or reader.latest_run()
-            if run_id is None or not reader.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]):
-                print(f"evolve export: {database}: no run {args.run_id or '(the archive has none)'}", file=sys.stderr)
-                return 1
-            if args.best:
-                best = reader.best(run_id)
-                if best is None:
-                    print(f"evolve export: run {run_id} has no library with a scored val trial yet; "
-                          "use --library ID", file=sys.stderr)
-                    return 1
-                library_id = best["library_id"]
-            else:
-                library_id = reader.resolve_library(args.library)
-            paths = export(reader, library_id, run_id, args.to)
-    except ArchiveError as error:
-        print(f"evolve export: {error}", file=sys.stderr)
-        return 1
+    with open_for_reading(database) as reader:
+        if reader.source_note():
+            print(reader.source_note(), file=sys.stderr)
+        run_id = reader.resolve_run(args.run_id)
+        if args.best:
+            best = reader.best(run_id)
+            if best is None:
+                raise CommandError(f"run {run_id} has no library with a scored val trial yet; use --library ID")
+            library_id = best["library_id"]
+        else:
+            library_id = reader.resolve_library(args.library)
+        paths = export(reader, library_id, run_id, args.to)
     print(f"exported library {library_id[:12]} of run {run_id}: {len(paths)} skill(s) and CHANGELOG.md in {args.to}")
     print(f"check it with: evolve validate {args.to}")
     return 0

@@ -10,6 +10,7 @@ from ..goals import SPLITS, load_goals
 from ..plugin import PluginError, load_plugin
 from ..table import format_table
 from ..verify import solutions, verify
+from .errors import RESULT, CommandError
 
 
 def add_parser(subparsers):
@@ -42,15 +43,13 @@ def verify_goals(args, config) -> int:
         print(problem, file=sys.stderr)
     unknown = sorted(set(args.slugs) - {g.slug for g in goals})
     if unknown:
-        print(f"evolve goals verify: no valid goal named {', '.join(unknown)} in {root}", file=sys.stderr)
-        return 1
+        raise CommandError(f"no valid goal named {', '.join(unknown)} in {root}")
     if args.slugs:
         goals = [g for g in goals if g.slug in args.slugs]
     try:
         plugin = load_plugin(Path(config.evaluation.plugin))
     except PluginError as error:
-        print(f"evolve goals verify: {error}", file=sys.stderr)
-        return 1
+        raise CommandError(str(error)) from error
     total = sum(len(solutions(g)) for g in goals)
     started, done = time.monotonic(), []
 
@@ -80,7 +79,7 @@ def verify_goals(args, config) -> int:
     print(f"{len(goals)} goal(s), {len(outcomes)} solution(s), {len(bad)} not as expected; "
           f"references {sum(o.as_expected for o in references)}/{len(references)} pass; "
           f"wall time {time.monotonic() - started:.0f} s")
-    return 1 if bad or problems else 0
+    return RESULT if bad or problems else 0
 
 
 def list_goals(args, config) -> int:
@@ -94,4 +93,4 @@ def list_goals(args, config) -> int:
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) in goals left out above; run 'evolve validate {root}'", file=sys.stderr)
-    return 1 if problems else 0
+    return RESULT if problems else 0

@@ -56,7 +56,7 @@ def select_goals(config):
 
 
 def run(args, config) -> int:
-    from ..archive import Archive, ArchiveError
+    from ..archive import open_archive
     from ..engine.budget import Stopper
     from ..engine.call_journal import CallJournal
     from ..engine.engine import Engine
@@ -65,6 +65,7 @@ def run(args, config) -> int:
     from ..engine.report import write_report
     from ..engine.toolbox import default_toolbox
     from ..session import open_session
+    from .errors import INTERRUPTED, RESULT, USAGE, CommandError
 
     settings = config.run
     if args.generations is not None or args.max_trials is not None:
@@ -88,25 +89,14 @@ def run(args, config) -> int:
     except (KeyError, ValueError, ImportError) as error:
         errors.append(f"[run] operators: {error}")
     if errors:
-        for error in errors:
-            print(f"evolve run: {error}", file=sys.stderr)
-        return 2
-    try:
-        archive = Archive.open(args.archive or config.paths.archive,
-                               snapshot_interval_s=config.archive.snapshot_interval_s)
-    except ArchiveError as error:
-        print(f"evolve run: {error}", file=sys.stderr)
-        return 2
-    with archive:
+        raise CommandError(f"{len(errors)} problem(s) above; nothing was run", USAGE,
+                           [f"evolve run: {error}" for error in errors])
+    with open_archive(config, args.archive) as archive:
         if args.resume:
-            run_id = archive.latest_run() if args.resume == "latest" else args.resume
-            if not run_id or not archive.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]):
-                print(f"evolve run: no run '{args.resume}' in {archive.path} to resume", file=sys.stderr)
-                return 2
+            run_id = archive.resolve_run(None if args.resume == "latest" else args.resume)
             refusal = _check_config(archive, run_id, config, args.allow_config_change)
             if refusal:
-                print(refusal, file=sys.stderr)
-                return 2
+                raise CommandError(refusal, USAGE)
         else:
             run_id = archive.start_run(config, seed=library, note="evolve run")
         print(f"run {run_id} in {archive.path} (query it live with: evolve sql --query best_set)", file=sys.stderr)
@@ -133,19 +123,17 @@ def run(args, config) -> int:
             where.mkdir(parents=True, exist_ok=True)
             (where / "error.txt").write_text(traceback.format_exc())
             archive.event(run_id, "run-stopped", {"reason": f"internal error: {type(error).__name__}: {error}"})
-            print(f"evolve run: stopped by an internal error: {type(error).__name__}: {error}\n"
-                  f"  traceback in {where / 'error.txt'}; every trial finished so far is in {archive.path}; "
-                  f"after fixing the cause: evolve run --resume {run_id}", file=sys.stderr)
-            return 1
+            raise CommandError(f"stopped by an internal error: {type(error).__name__}: {error}\n"
+                               f"  traceback in {where / 'error.txt'}; every trial finished so far is in "
+                               f"{archive.path}; after fixing the cause: evolve run --resume {run_id}",
+                               RESULT) from error
         finally:
             signal.signal(signal.SIGINT, previous)
             progress.close()
         report = write_report(engine, Path(config.paths.state) / "runs" / run_id)
         print(report.text)
         print(f"run {run_id}: {outcome}; report in {report.folder}", file=sys.stderr)
-    if stopper.interrupted:
-        return 130
-    return 1 if "provider" in outcome or "model call failed" in outcome else 0
+    return INTERRUPTED if stopper.interrupted else outcome.exit_code
 
 
 def turns_notice(run_turns: int, trial_turns: int) -> str | None:
@@ -169,7 +157,7 @@ def _check_config(archive, run_id: str, config, allow: bool) -> str | None:
     change = compare(archive.run_config(run_id), current)
     if change.changed and not allow:
         shown = "\n  ".join(change.changes[:40]) + ("\n  ..." if len(change.changes) > 40 else "")
-        return (f"evolve run: the configuration differs from run {run_id}'s:\n  {shown}\n"
+        return (f"the configuration differs from run {run_id}'s:\n  {shown}\n"
                 f"Resume with the run's configuration, or pass --allow-config-change to continue with this one "
                 f"(recorded in the run's events). Budgets (generations, max_trials, max_wall_s, max_cost_usd, "
                 f"patience) may change without it.")

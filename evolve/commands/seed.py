@@ -1,7 +1,6 @@
 """`evolve seed`: bring hand-edited skills into a run's population (operator `manual`)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 
@@ -21,39 +20,28 @@ def add_parser(subparsers):
 
 
 def run(args, config) -> int:
-    from ..archive import Archive, ArchiveError, ArchiveLocked
+    from ..archive import ArchiveLocked, open_archive
     from ..archive import seed as seeding
+    from .errors import CommandError
 
     library, problems = seeding.prepare(args.folder, config)
     if library is None:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print(f"evolve seed: {len(problems)} problem(s) in {args.folder}; nothing was added", file=sys.stderr)
-        return 1
+        raise CommandError(f"{len(problems)} problem(s) in {args.folder}; nothing was added", details=problems)
     database = Path(args.run or config.paths.archive)
     note = args.note or f"hand-edited skills from {args.folder}"
     try:
-        archive = Archive.open(database, snapshot_interval_s=config.archive.snapshot_interval_s)
+        archive = open_archive(config, database)
     except ArchiveLocked:
-        if _refused_by_gate(library, None, config, args.folder):  # the live run's best is unknown: screen all
-            return 1
+        _refuse_by_gate(library, None, config, args.folder)  # the live run's best is unknown: screen all
         queued = seeding.queue(database, library, args.run_id, note, str(args.folder))
         print(f"{database} is held by a running process: queued library {library.short_id} as {queued}; "
               f"the run adds it at its next generation")
         return 0
-    except ArchiveError as error:
-        print(f"evolve seed: {error}", file=sys.stderr)
-        return 1
     with archive:
-        run_id = args.run_id or archive.latest_run()
-        if run_id is None or not archive.rows("SELECT 1 FROM runs WHERE run_id = ?", [run_id]):
-            print(f"evolve seed: {database}: no run {args.run_id or '(start one with evolve run)'}; nothing was added",
-                  file=sys.stderr)
-            return 1
+        run_id = archive.resolve_run(args.run_id)
         best = archive.best(run_id)
         parent = archive.library(best["library_id"]) if best else None
-        if _refused_by_gate(library, parent, config, args.folder):
-            return 1
+        _refuse_by_gate(library, parent, config, args.folder)
         seeded = seeding.add(archive, run_id, library, note, str(args.folder))
     if not seeded.added:
         print(f"library {library.short_id} is already in run {run_id} ({seeded.reason}); nothing was added")
@@ -64,19 +52,17 @@ def run(args, config) -> int:
     return 0
 
 
-def _refused_by_gate(library, parent, config, folder) -> bool:
+def _refuse_by_gate(library, parent, config, folder) -> None:
     """The operators' gate (evolve.engine.gate: spec, byte budgets, leakage into val/test goals, safety) on the
-    seed; prints why and returns True when it refuses. Leakage and safety look at skills new or changed against
+    seed; CommandError with its problems when it refuses. Leakage and safety look at skills new or changed against
     `parent` (every skill when None), against every val and test goal of the benchmark."""
     from ..engine.gate import check_child
     from ..goals import load_goals
+    from .errors import CommandError
 
     goals, _ = load_goals(Path(config.paths.goals))
     held_out = {g.slug: g.request for g in goals if g.split in ("val", "test")}
     problems = check_child(library, parent, held_out, config.library)
-    for problem in problems:
-        print(problem, file=sys.stderr)
     if problems:
-        print(f"evolve seed: the gate refused {folder} ({len(problems)} problem(s), as it would an operator's "
-              f"child); nothing was added", file=sys.stderr)
-    return bool(problems)
+        raise CommandError(f"the gate refused {folder} ({len(problems)} problem(s), as it would an operator's "
+                           f"child); nothing was added", details=problems)

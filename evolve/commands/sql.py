@@ -18,10 +18,9 @@ def add_parser(subparsers):
         description="Run one SQL statement (DuckDB dialect) or a canned query from [archive] queries against the "
                     "archive, read-only. While `evolve run` holds the archive, its latest snapshot is read and a "
                     "note on stderr says how old it is. With neither SQL nor --query: list the canned queries. "
-                    "Tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events; views: "
-                    "best_so_far, lineage, per_goal_scores, population, pending_seeds, library_scores, "
-                    "library_skills; table macro lineage_of(library_id, run_id).")
-    parser.add_argument("statement", nargs="?", metavar="SQL", help="the statement, e.g. \"SELECT * FROM best_so_far\"")
+                    "The tables and views: evolve sql \"SHOW TABLES\" (the README describes them).")
+    parser.add_argument("statement", nargs="?", metavar="SQL",
+                        help="the statement (DuckDB SQL over the archive's tables and views)")
     parser.add_argument("--query", metavar="NAME", help="a canned query: archive/queries/NAME.sql")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a value for $NAME in the statement or query (repeatable)")
@@ -44,20 +43,17 @@ def queries_folder(config) -> Path:
 def run(args, config) -> int:
     import duckdb
 
-    from ..archive import ArchiveError, open_for_reading
+    from ..archive import open_for_reading
     from ..archive import queries as canned
-
-    def fail(message: str) -> int:
-        print(f"evolve sql: {message}", file=sys.stderr)
-        return 1
+    from .errors import CommandError
 
     folder = queries_folder(config)
     if not args.statement and not args.query:
         return list_queries(folder)
     if args.statement and args.query:
-        return fail("give either SQL or --query NAME, not both")
+        raise CommandError("give either SQL or --query NAME, not both")
     if args.format == "parquet" and not args.out:
-        return fail("--format parquet needs --out FILE")
+        raise CommandError("--format parquet needs --out FILE")
     try:
         given = parse_params(args.param)
         if args.query:
@@ -67,15 +63,11 @@ def run(args, config) -> int:
             sql, params = args.statement, given
             unused = sorted(set(given) - canned.used_params(sql))
             if unused:
-                return fail(f"the statement does not use ${', $'.join(unused)}")
+                raise CommandError(f"the statement does not use ${', $'.join(unused)}")
     except (ValueError, canned.QueryError) as error:
-        return fail(str(error))
+        raise CommandError(str(error)) from error
     database = Path(args.run or config.paths.archive)
-    try:
-        reader = open_for_reading(database)
-    except ArchiveError as error:
-        return fail(str(error))
-    with reader:
+    with open_for_reading(database) as reader:
         if reader.migrated_from is not None:
             print(f"note: upgraded {database} from archive schema {reader.migrated_from}", file=sys.stderr)
         if reader.source_note():
@@ -84,7 +76,7 @@ def run(args, config) -> int:
             relation = reader.connection.sql(sql, params=params or None)
             table = relation.to_arrow_table() if relation is not None else None
         except duckdb.Error as error:
-            return fail(str(error).strip())
+            raise CommandError(str(error).strip()) from error
     if table is None:
         print("ok (the statement returned no rows)", file=sys.stderr)
         return 0
@@ -103,15 +95,14 @@ def parse_params(items: list[str]) -> dict[str, str]:
 
 def list_queries(folder: Path) -> int:
     from ..archive import queries as canned
+    from .errors import CommandError
 
     try:
         found = canned.available(folder)
     except canned.QueryError as error:
-        print(f"evolve sql: {error}", file=sys.stderr)
-        return 1
+        raise CommandError(str(error)) from error
     if not found:
-        print(f"evolve sql: no canned queries in {folder}", file=sys.stderr)
-        return 1
+        raise CommandError(f"no canned queries in {folder}")
     for query in found:
         params = " ".join(f"--param {p.name}=..." if p.default is None else f"[--param {p.name}={p.default}]"
                           for p in query.params)

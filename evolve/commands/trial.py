@@ -41,24 +41,25 @@ def run(args, config) -> int:
     from ..session import open_session
     from ..trial import run_trial
 
+    from .errors import RESULT, CommandError
+
     goal = load_goal_arg(args.goal, Path(config.paths.goals))
     if goal is None:
-        print(f"evolve trial: goal '{args.goal}' is not usable (see above)", file=sys.stderr)
-        return 1
+        raise CommandError(f"goal '{args.goal}' is not usable (see above)")
     library = None
     if not args.no_skills:
         library, problems = load_library(args.skills or Path(config.paths.skills),
                                          max_skill_bytes=config.library.max_skill_bytes)
-        for problem in problems:
-            print(problem, file=sys.stderr)
         if problems:
-            print("evolve trial: fix the skills above (or pass --no-skills)", file=sys.stderr)
-            return 1
+            raise CommandError("fix the skills above (or pass --no-skills)", details=problems)
     if args.no_cache:
         config = replace(config, trial=replace(config.trial, cache=False))
     session = open_session(config, student_model=args.model)
     ctx = session.trial_context(progress=lambda message: print(message, file=sys.stderr, flush=True))
-    result = run_trial(goal, library, args.seed, ctx)
+    try:
+        result = run_trial(goal, library, args.seed, ctx)
+    finally:
+        session.close()  # the warm kernel waiting for a next turn
     rows = [("status", result.status + (" (cached)" if result.cached else "")),
             ("score", "missing" if result.score is None else f"{result.score:.3f}"),
             ("executed", "yes" if result.executed else "no"), ("stop", result.stop_reason),
@@ -81,7 +82,7 @@ def run(args, config) -> int:
     print(format_table(("item", "value"), rows))
     if args.json_out:
         args.json_out.write_text(json.dumps(result.to_json(), indent=2))
-    return 0 if result.status == "scored" else 1
+    return 0 if result.status == "scored" else RESULT  # missing: the provider was down
 
 
 def _turn_word(turn) -> str:

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from ..validation import Report, validate_path
+from .errors import RESULT
 
 
 def add_parser(subparsers):
@@ -26,4 +27,4 @@ def run(args, config) -> int:
         print(problem, file=sys.stderr)
     verdict = "ok" if not total.problems else f"{len(total.problems)} problem(s)"
     print(f"validated {total.skills} skill(s), {total.goals} goal(s), {total.configs} config(s): {verdict}")
-    return 1 if total.problems else 0
+    return RESULT if total.problems else 0

@@ -30,6 +30,7 @@ from .call_journal import IN_FLIGHT, CallJournal
 from .executor import Executor, TrialRequest, call_in_worker
 from .gate import check_child
 from .operators.base import Failure, OperatorDeclined, OperatorInput
+from .outcome import RunOutcome
 from .progress import Progress
 from .scoreboard import Outcome, Scoreboard
 
@@ -157,11 +158,11 @@ class Engine:
 
     # -- the run ---------------------------------------------------------------------------------------------
 
-    def run(self) -> str:
+    def run(self) -> RunOutcome:
         """Run (or continue) until the last generation or a stop. Returns why it ended."""
         if self.state.generation >= self.settings.generations and self.archive.has_event(self.run_id,
                                                                                           "run-finished"):
-            return "finished earlier (nothing left to do; raise --generations to go on)"
+            return RunOutcome("finished-earlier", "finished earlier (nothing left to do; raise --generations to go on)")
         try:
             if self.state.generation < 0:
                 self.generation_zero()
@@ -172,16 +173,18 @@ class Engine:
                 self.generation(self.state.generation + 1)
             self.score_test(self.state.generation)
             self.archive.event(self.run_id, "run-finished", {"generation": self.state.generation})
-            return "finished"
+            return RunOutcome("finished", "finished")
         except StopRun as stop:
             self.archive.event(self.run_id, "run-stopped", {"reason": str(stop), "generation": self.state.generation})
-            return f"stopped: {stop}"
+            return RunOutcome("stopped", f"stopped: {stop}")
         except ProviderDown as down:
             self.archive.event(self.run_id, "run-stopped", {"reason": f"provider down: {down}"})
-            return f"stopped: a model provider is down ({down}); resume with `evolve run --resume`"
+            return RunOutcome("provider-down",
+                              f"stopped: a model provider is down ({down}); resume with `evolve run --resume`")
         except ModelCallError as error:  # not transient (bad model name, auth): retrying would not help
             self.archive.event(self.run_id, "run-stopped", {"reason": f"model call failed: {error}"})
-            return f"stopped: a model call failed ({error}); fix the [models] config, then `evolve run --resume`"
+            return RunOutcome("call-failed", f"stopped: a model call failed ({error}); fix the [models] config, "
+                                             f"then `evolve run --resume`")
         finally:
             with self.archive.transaction():
                 self._flush_calls(max(self.state.generation, 0))
