@@ -151,6 +151,7 @@ class RunSettings:
     patience: int = field(default=0, metadata={"min": 0})
     stop_file: str = ".evolve/STOP"
     workers: int = field(default=1, metadata={"min": 1})
+    cores: int = field(default=0, metadata={"min": 0})  # 0: every core this process may use
     seed: int = 0
     max_turns: int = field(default=1, metadata={"min": 0})
 

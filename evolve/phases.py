@@ -4,7 +4,8 @@ Contract: `Phases` holds seconds per phase; a phase that was not measured is Non
 how long it read the prompt), never 0. `add` sums two records field by field (None + None = None, None + x =
 x, so a sum is as complete as its parts allow). The phases, in the order a trial goes through them:
 
-- `queue_s`: waiting for a worker after the executor was handed the trial;
+- `queue_s`: waiting for a worker after the executor was handed the trial, and for free cores (evolve.cores)
+  before a local model call or a notebook;
 - `model_wait_s`: a model call's time outside the provider's own work (waiting for the provider's concurrency
   slot, retries, HTTP); `prompt_s` / `generation_s`: reading the prompt / generating, as the provider timed them
   (the embedded model does; for an API model only the whole call is known and it all counts as generation);

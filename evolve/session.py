@@ -2,12 +2,14 @@
 uses a `local/` model) and the trial context. Commands build one Session; nothing here is global."""
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from .config import Config, RoleSettings
+from .cores import CoreBudget
 from .evaluation import kernel_pool
 from .judge import trial_judge
 from .models import CallRecord, ModelClient
@@ -22,6 +24,7 @@ class Session:
     plugin: DomainPlugin
     client: ModelClient  # its `records` are the session's one call log (`drain()` hands out the new ones)
     _kernels: KernelPool | None = field(default=None, repr=False)
+    _cores: CoreBudget | None = field(default=None, repr=False)
 
     def trial_context(self, progress: Callable[[str], None] | None = None, workroot: Path | None = None
                       ) -> TrialContext:
@@ -31,7 +34,14 @@ class Session:
                             weights=self.config.score, settings=self.config.trial,
                             workroot=workroot or Path(self.config.evaluation.workdir) / "trials",
                             cache_dir=state / "trial-cache", progress=progress or (lambda message: None),
-                            judge=judge, kernels=self.kernels())
+                            judge=judge, kernels=self.kernels(), cores=self.cores(),
+                            local_threads=self.config.local_model.threads)
+
+    def cores(self) -> CoreBudget:
+        """The session's one budget of cores, shared by every trial it runs ([run] cores; 0: all usable)."""
+        if self._cores is None:
+            self._cores = CoreBudget(self.config.run.cores or len(os.sched_getaffinity(0)))
+        return self._cores
 
     def kernels(self) -> KernelPool | None:
         """The session's one pool of warm kernels ([evaluation] warm_kernels; None when 0), started on first use

@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -33,6 +34,7 @@ from typing import Any, Callable
 from . import notebook as nb_io
 from . import repair
 from .config import EvaluationSettings, ScoreWeights, TrialSettings
+from .cores import NOTEBOOK_UNITS, CoreBudget, weight_of_model
 from .evaluation import Evaluation, evaluate, notebook_limits
 from .goals import Goal
 from .library import Library
@@ -77,6 +79,8 @@ class TrialContext:
     progress: Callable[[str], None] = lambda message: None
     judge: Callable[..., Any] | None = None  # verdict(goal, evaluation, notebook) (evolve.judge.trial_judge)
     kernels: KernelPool | None = None  # pre-started kernels (evaluation.kernel_pool); None: a cold kernel each
+    cores: CoreBudget | None = None  # shared by trials run at once (evolve.cores); None: never wait
+    local_threads: int = 2  # the local model's threads: the cores one of its calls takes
 
 
 def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext, model: str | None = None
@@ -131,7 +135,9 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         ctx.progress(f"{goal.slug}: turn {number}/{ctx.settings.max_turns}: asking {model}"
                      + (f" (resample {resamples}, temperature {call['temperature']:.2f})" if repeat_pending else ""))
         try:
-            completion = ctx.client.complete("student", head + (exchange or []), **call)
+            with _cores(ctx, weight_of_model(model, ctx.local_threads)) as waited:
+                completion = ctx.client.complete("student", head + (exchange or []), **call)
+            result.phases = result.phases.add(Phases(queue_s=waited) if waited else None)
         except ProviderDown as error:
             return _missing(goal, library, model, seed, f"model provider down: {error}", started, result)
         except ModelCallError as error:
@@ -195,8 +201,10 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         if trial_dir is None:
             trial_dir = _fresh_folder(Path(ctx.workroot), key[:16])
         try:
-            evaluation = evaluate(notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights,
-                                  trial_dir / f"turn-{number}", kernels=ctx.kernels)
+            with _cores(ctx, NOTEBOOK_UNITS) as waited:
+                evaluation = evaluate(notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights,
+                                      trial_dir / f"turn-{number}", kernels=ctx.kernels)
+            result.phases = result.phases.add(Phases(queue_s=waited) if waited else None)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:  # evaluate handles what the notebook does; this is ours: missing data
@@ -296,11 +304,18 @@ def _integrity_note(evaluation: Evaluation) -> str:
     return note
 
 
+def _cores(ctx: TrialContext, units: int):
+    """Hold `units` of the trials' shared cores (evolve.cores) for a model call or a notebook; nothing to hold
+    without a budget."""
+    return ctx.cores.hold_if(units) if ctx.cores is not None else nullcontext(0.0)
+
+
 def _disclose(goal: Goal, library: Library, model: str, seed: int, ctx: TrialContext
               ) -> tuple[tuple[str, ...], Turn, Phases]:
     prompt = render("student_disclosure.md.j2", skills=listing(library), request=goal.request.strip(),
                     limit=DISCLOSURE_LIMIT)
-    completion = ctx.client.complete("student", [{"role": "user", "content": prompt}], model=model, seed=seed)
+    with _cores(ctx, weight_of_model(model, ctx.local_threads)):
+        completion = ctx.client.complete("student", [{"role": "user", "content": prompt}], model=model, seed=seed)
     chosen = parse_request(completion.text, library)[:DISCLOSURE_LIMIT]
     turn = Turn(reply=completion.text, outcome="disclosure", feedback=", ".join(chosen),
                 prompt_tokens=completion.record.prompt_tokens,
