@@ -36,7 +36,7 @@ def test_ablation_trials_go_into_the_archive_as_a_run(tmp_path, goal):
     skills = Library.of([SKILL])
     conditions = [Condition("none", None), Condition("seed", skills)]
     archive, run_id, record = open_recorder(tmp_path / "a.duckdb", Config(), conditions, [goal], 2,
-                                            ["scriptedstudent/small"])
+                                            ["scriptedstudent/small"], drain=ctx.client.drain)
     with archive:
         rows = run_ablation(conditions, [goal], range(2), ["scriptedstudent/small"], ctx, tmp_path / "rows.jsonl",
                             record=record)
@@ -46,6 +46,7 @@ def test_ablation_trials_go_into_the_archive_as_a_run(tmp_path, goal):
                             "condition", [run_id])
         scores = {r["library_id"]: (r["n"], r["mean"]) for r in reader.rows("SELECT * FROM library_scores")}
         (design,) = reader.rows("SELECT payload->>'$.conditions.seed' AS seed FROM events WHERE kind = 'ablation'")
+        calls = reader.rows("SELECT role, count(*) AS n FROM llm_calls WHERE run_id = ? GROUP BY role", [run_id])
     finally:
         reader.close()
     assert [(r["condition"], r["library_id"], r["seed"], r["score"]) for r in found] == \
@@ -53,6 +54,7 @@ def test_ablation_trials_go_into_the_archive_as_a_run(tmp_path, goal):
          ("seed", skills.id, 1, 1.0)]
     assert scores == {skills.id: (2, 1.0), None: (2, rows[0]["score"] / 2 + 0.5)}  # the views see both conditions
     assert design["seed"] == skills.id
+    assert [(c["role"], c["n"]) for c in calls] == [("student", 4)]  # every trial's model call is archived
 
 
 def test_models_are_summarised_apart_never_pooled():
