@@ -9,12 +9,14 @@ from . import __version__, environment
 from .commands import eval as eval_command
 from .commands import ablate, goals, trial, validate
 from .commands import export, seed, sql
+from .commands import report as report_command
 from .commands import run as run_command
 from .commands.errors import USAGE, CommandError
 from .config import load_config
 
 COMMANDS = {"validate": validate, "goals": goals, "eval": eval_command, "trial": trial, "ablate": ablate,
-            "sql": sql, "export": export, "seed": seed, "run": run_command}
+            "sql": sql, "export": export, "seed": seed, "run": run_command,
+            "report": report_command}
 
 
 def build_parser() -> argparse.ArgumentParser:
