@@ -34,6 +34,7 @@ class Cluster:
     address: str
     temp_dir: Path
     processes: list[subprocess.Popen]
+    home: Path
 
     def stop(self) -> None:
         from evolve.engine import ray_executor
@@ -62,14 +63,16 @@ def start_cluster(timeout_s: float = 120.0) -> Cluster:
     temp_dir = Path(tempfile.mkdtemp(prefix="evray-", dir="/tmp"))  # short: Ray's socket paths are capped
     port = _free_port()
     address = f"127.0.0.1:{port}"
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
+    home = temp_dir / "home"  # the nodes' $HOME: Ray must leave it empty (tests/test_ray_executor.py)
+    home.mkdir()
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "HOME": str(home),
            "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
     common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", f"--temp-dir={temp_dir}", "--object-store-memory=100000000",
               "--disable-usage-stats", "--block"]
     log = open(temp_dir / "ray-start.log", "ab")
     processes = [subprocess.Popen([str(RAY), "start", "--head", f"--port={port}", "--include-dashboard=false",
                                    *common], env=env, stdout=log, stderr=log, start_new_session=True)]
-    cluster = Cluster(address, temp_dir, processes)
+    cluster = Cluster(address, temp_dir, processes, home)
     try:
         ray = _connect(cluster, deadline=time.monotonic() + timeout_s)
         processes.append(subprocess.Popen([str(RAY), "start", f"--address={address}", *common], env=env,

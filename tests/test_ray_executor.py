@@ -233,3 +233,25 @@ def test_sigkill_of_the_coordinator_mid_run_then_resume_records_every_trial_once
     calls = rows(db, "SELECT count(*) AS n, count(DISTINCT uid) AS uids FROM llm_calls "
                      "WHERE role = 'student' AND ok")[0]
     assert calls["n"] == calls["uids"] == len(after)
+
+
+def test_the_cluster_nodes_keep_their_files_out_of_home(cluster):
+    assert list(cluster.home.iterdir()) == []  # after the trials above: nothing under the nodes' $HOME
+    assert any(cluster.temp_dir.glob("session_*"))  # Ray's sessions are where it was told
+
+
+@pytest.mark.slow
+def test_the_overhead_benchmark_runs_on_a_private_ray_and_writes_nothing_under_home(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home)}
+    for name in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN_PATH", "RAY_AUTH_TOKEN", "RAY_ADDRESS"):
+        env.pop(name, None)
+    done = subprocess.run([sys.executable, str(engine_fixtures.ROOT / "benchmarks" / "ray_overhead.py"), "--seeds",
+                           "1", "--rounds", "1"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = {line.split()[0]: line.split() for line in done.stdout.splitlines()[1:3]}
+    assert set(table) == {"local", "ray"} and table["local"][1] == table["ray"][1] == "4"  # every trial, both
+    assert float(table["ray"][-1]) == 1.0  # the reference answers score on the workers too
+    assert "ray/local seconds per trial:" in done.stdout
+    assert list(home.iterdir()) == []  # the private Ray's token and sessions live under [executor] temp_dir

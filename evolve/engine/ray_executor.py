@@ -122,12 +122,35 @@ def connect(settings: ExecutorSettings):
         if settings.address == "local":
             # A private Ray for this process: no usage report, its files under temp_dir (never $HOME).
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-            Path(settings.temp_dir).mkdir(parents=True, exist_ok=True)
-            ray.init(include_dashboard=False, _temp_dir=str(Path(settings.temp_dir).resolve()), **options)
+            temp_dir = Path(settings.temp_dir).resolve()
+            temp_dir.mkdir(parents=True, exist_ok=True)
+            _token_outside_home(temp_dir)
+            ray.init(include_dashboard=False, _temp_dir=str(temp_dir), **options)
         else:
             ray.init(address=settings.address, **options)
         _connected["address"] = settings.address
         return ray
+
+
+def _token_outside_home(temp_dir: Path) -> None:
+    """A new local Ray turns on token authentication and would write its token to ~/.ray/auth_token: keep the
+    token (owner-only) in temp_dir instead, unless the user chose a token or an authentication mode."""
+    if any(name in os.environ for name in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH", "RAY_AUTH_MODE")):
+        return
+    import secrets
+
+    token = temp_dir / "auth_token"
+    if not token.is_file() or not token.read_text().strip():
+        descriptor = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    os.environ["RAY_AUTH_TOKEN_PATH"] = str(token)
+    try:  # Ray's own switch: sets RAY_AUTH_MODE and refreshes the configuration it read at import
+        from ray._private.authentication.authentication_token_setup import _enable_token_auth
+
+        _enable_token_auth()
+    except ImportError:
+        os.environ["RAY_AUTH_MODE"] = "token"
 
 
 class RayExecutor:
