@@ -20,3 +20,40 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+
+@pytest.fixture(scope="session")
+def scripted_run(tmp_path_factory):
+    """A real archive from the test suite: `evolve run` in the scripted world (tests/engine_fixtures.py: rule-based
+    student and mutator, the tiny plugin, real sandboxed notebooks), 2 generations of 2 children (one kept, the
+    other proposals declined), test scored every generation, the HTML report written every generation.
+    A namespace: folder, archive, config, stderr (what the run said)."""
+    import contextlib
+    import io
+    from types import SimpleNamespace
+
+    import engine_fixtures
+
+    from evolve.cli import main
+
+    folder = tmp_path_factory.mktemp("scripted-run")
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(folder, children=2, test_every=1, report_every=1,
+                                          operators=["reflective-rewrite", "add-skill", "compress"])
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said), contextlib.redirect_stdout(io.StringIO()):
+        assert main(["--config", str(config), "run"]) == 0
+    return SimpleNamespace(folder=folder, archive=folder / "evolve.duckdb", config=config, stderr=said.getvalue())
+
+
+@pytest.fixture(scope="session")
+def synthetic_run(tmp_path_factory):
+    """(path, Generated): evolve/archive/synthetic.py's run (3 generations × 2 children, 5 goals × 2 seeds), written
+    once; copy it before writing to it."""
+    from evolve.archive import Archive
+    from evolve.archive.synthetic import generate
+
+    path = tmp_path_factory.mktemp("synthetic-run") / "evolve.duckdb"
+    with Archive.open(path, snapshots=False) as archive:
+        generated = generate(archive)
+    return path, generated

@@ -12,7 +12,7 @@ def add_parser(subparsers):
                     "network, opens from a file): progress, lineage, goals, operators, cost and overfitting, each "
                     "figure drawn from one canned query that `evolve sql --query NAME` reruns. Works on a "
                     "finished run, on a live one (from the snapshot it publishes) and on an older archive (it "
-                    "is upgraded first, which only adds).")
+                    "is upgraded first, which only adds). Prints the page's path.")
     parser.add_argument("run_id", nargs="?", metavar="RUN",
                         help="the run: its id or a unique prefix of it (default: the latest run)")
     parser.add_argument("--run", type=Path, metavar="DB", help="the archive (default: [paths] archive)")
@@ -23,25 +23,19 @@ def add_parser(subparsers):
 
 
 def run(args, config) -> int:
-    from ..archive import ArchiveError, open_for_reading
+    from ..archive import open_for_reading
     from ..visual.build import write_report
     from .sql import queries_folder
 
     database = Path(args.run or config.paths.archive)
-    try:
-        with open_for_reading(database) as reader:
-            notes = [n for n in (reader.source_note(), migrated(reader, database)) if n]
-            for note in notes:
-                print(note, file=sys.stderr)
-            run_id = resolve(reader, args.run_id)
-            if run_id is None:
-                return 2
-            out = args.out or Path(config.paths.state) / "runs" / run_id
-            path = write_report(reader, run_id, out, queries_folder(config), str(database),
-                                [n.removeprefix("note: ") for n in notes])
-    except ArchiveError as error:
-        print(f"evolve report: {error}", file=sys.stderr)
-        return 2
+    with open_for_reading(database) as reader:  # (an unusable archive or run: ArchiveError, said by evolve.cli)
+        notes = [n for n in (reader.source_note(), migrated(reader, database)) if n]
+        for note in notes:
+            print(note, file=sys.stderr)
+        run_id = reader.resolve_run(args.run_id)
+        out = args.out or Path(config.paths.state) / "runs" / run_id
+        path = write_report(reader, run_id, out, queries_folder(config), str(database),
+                            [n.removeprefix("note: ") for n in notes])
     print(path)
     if args.open:
         import webbrowser
@@ -54,20 +48,3 @@ def migrated(reader, database: Path) -> str | None:
     if reader.migrated_from is None:
         return None
     return f"note: upgraded {database} from archive schema {reader.migrated_from}"
-
-
-def resolve(reader, given: str | None) -> str | None:
-    """The run id meant by RUN (an id or a unique prefix; None: the latest); None after saying why not."""
-    runs = [r["run_id"] for r in reader.runs()]
-    if not runs:
-        print(f"evolve report: {reader.path} has no run yet (start one with: evolve run)", file=sys.stderr)
-        return None
-    if given is None:
-        return reader.latest_run()
-    matches = [r for r in runs if r == given] or [r for r in runs if r.startswith(given)]
-    if len(matches) == 1:
-        return matches[0]
-    shown = ", ".join(runs[-5:])
-    problem = "matches several runs" if matches else "is no run"
-    print(f"evolve report: '{given}' {problem} in {reader.path} (runs: {shown})", file=sys.stderr)
-    return None

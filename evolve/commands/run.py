@@ -107,8 +107,13 @@ def run(args, config) -> int:
                           stop_file, cost_by_role=session.client.cost_by_role)
         executor = build_executor(config, session, Path(config.evaluation.workdir) / run_id,
                                   progress=progress.trial_activity)  # [executor] kind: local or ray
+
+        def on_generation(g: int) -> None:  # the HTML report every [run] report_every generations
+            if settings.report_every and g % settings.report_every == 0:
+                _write_html(archive, run_id, config, progress.event)
+
         engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, stopper, progress,
-                        journal=journal)
+                        journal=journal, on_generation=on_generation)
         previous = _on_interrupt(stopper, progress)
         try:
             outcome = engine.run()
@@ -133,6 +138,7 @@ def run(args, config) -> int:
         report = write_report(engine, Path(config.paths.state) / "runs" / run_id)
         print(report.text)
         print(f"run {run_id}: {outcome}; report in {report.folder}", file=sys.stderr)
+        _write_html(archive, run_id, config, lambda line: print(line, file=sys.stderr))
     return INTERRUPTED if stopper.interrupted else outcome.exit_code
 
 
@@ -143,6 +149,21 @@ def turns_notice(run_turns: int, trial_turns: int) -> str | None:
         return None
     return (f"{run_turns} turn(s) per trial ([run] max_turns; [trial] max_turns = {trial_turns} applies to evolve "
             f"trial, eval and ablate)")
+
+
+def _write_html(archive, run_id: str, config, say) -> Path | None:
+    """The run's HTML report (what `evolve report` writes) in its folder; a failure is said, never the run's end."""
+    from ..visual.build import write_report as write_html
+    from .sql import queries_folder
+
+    try:
+        path = write_html(archive, run_id, Path(config.paths.state) / "runs" / run_id, queries_folder(config),
+                          str(archive.path))
+    except Exception as error:  # a report is a view: it must never cost the run
+        say(f"could not write the HTML report: {type(error).__name__}: {error}")
+        return None
+    say(f"HTML report: {path}")
+    return path
 
 
 def _check_config(archive, run_id: str, config, allow: bool) -> str | None:

@@ -63,8 +63,10 @@ class EngineState:
 class Engine:
     def __init__(self, config: Config, archive, run_id: str, goals: GoalSets, toolbox, executor: Executor,
                  client, stopper: Stopper, progress: Progress,
-                 log: Callable[[str], None] | None = None, journal: CallJournal | None = None):
+                 log: Callable[[str], None] | None = None, journal: CallJournal | None = None,
+                 on_generation: Callable[[int], None] | None = None):
         self.config, self.settings = config, config.run
+        self.on_generation = on_generation  # called after each generation is committed (e.g. the HTML report)
         self.archive, self.run_id, self.goals = archive, run_id, goals
         self.toolbox, self.executor, self.client = toolbox, executor, client
         self.stopper, self.progress = stopper, progress
@@ -224,6 +226,8 @@ class Engine:
                  f"{(incumbent or '')[:12]} val {_fmt(mean)} (n={n})")
         if self.settings.test_every and generation and generation % self.settings.test_every == 0:
             self.score_test(generation)
+        if self.on_generation is not None:
+            self.on_generation(generation)
 
     def generation(self, g: int) -> None:
         s = self.settings
@@ -367,6 +371,8 @@ class Engine:
             self.log(f"  new best {challenger[:12]}: val {_fmt(new_mean)} (n={n}); {reason}")
             return challenger
         self.state.stale += 1
+        self.archive.event(self.run_id, "rescore-refused", {"generation": g, "library": challenger, "val": new_mean,
+                                                             "n": n, "incumbent": incumbent, "reason": reason})
         self.log(f"  {challenger[:12]} did not hold up when re-scored: {reason}")
         return incumbent
 
