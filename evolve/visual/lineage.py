@@ -89,8 +89,9 @@ def tree(nodes: list[dict], query: str) -> Chart:
         for status, (marker, face, edge) in MARKERS.items():
             members = [n for n in nodes if n["status"] == status]
             if members:
-                xs, ys = zip(*(where[n["library_id"]] for n in members))
-                ax.scatter(xs, ys, marker=marker, s=70 if marker == "*" else 34, c=face, edgecolors=edge,
+                xs, ys = zip(*(where[n["library_id"]] for n in members), strict=False)
+                size = (70 if marker == "*" else 34) * (1 if len(nodes) <= 500 else 0.3)  # (many: smaller)
+                ax.scatter(xs, ys, marker=marker, s=size, c=face, edgecolors=edge,
                            linewidths=1.1, zorder=3, label=f"{status} ({len(members)})", rasterized=dense)
         best = [n for n in nodes if n["is_best"]]
         if best:

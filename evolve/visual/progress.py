@@ -92,7 +92,7 @@ def over_generations(rows: list[dict], query: str) -> Chart:
             if not members:
                 continue
             xs = [r["generation"] for r in members]
-            spans = [(x, r["lo"], r["hi"]) for x, r in zip(xs, members) if r["lo"] is not None]
+            spans = [(x, r["lo"], r["hi"]) for x, r in zip(xs, members, strict=False) if r["lo"] is not None]
             if spans:
                 ax.vlines([x for x, _, _ in spans], [lo for _, lo, _ in spans], [hi for _, _, hi in spans],
                           color=colour, alpha=0.35, lw=1.2, rasterized=dense)
@@ -109,7 +109,8 @@ def over_generations(rows: list[dict], query: str) -> Chart:
             colour = COLOURS.get(row["label"], COLOURS["other"])
             ax.axhline(row["mean"], color=colour, ls="--", lw=1.1, label=f"{row['label']} (val {row['mean']:.3f})")
         if tests:
-            ax.scatter([r["generation"] for r in tests], [r["mean"] for r in tests], marker="D", s=36,
+            ax.scatter([r["generation"] for r in tests], [r["mean"] for r in tests], marker="D",
+                       s=36 if len(tests) <= 50 else 8,
                        color=COLOURS["test"], zorder=5, label="library on test")
         ax.set_xlabel("generation")
         ax.set_ylabel("mean score")
