@@ -174,6 +174,21 @@ class ExecutorSettings:
 
 
 @dataclass(frozen=True)
+class RaceSettings:
+    """How the minibatch gate and the incumbent's confirmation decide (evolve.engine.racing): paired rounds until
+    the mean difference clears k standard errors either way, or the cap."""
+
+    enabled: bool = True  # false: one round, mean difference > [run] margin (the old single-sample rule)
+    k: float = field(default=3.0, metadata={"min": 0})
+    min_pairs: int = field(default=6, metadata={"min": 1})
+    max_pairs: int = field(default=18, metadata={"min": 1})
+    prior_sd: float = field(default=0.35, metadata={"min": 0})
+    prior_weight: float = field(default=4.0, metadata={"min": 0})
+    min_effect: float = field(default=0.15, metadata={"min": 0})  # the smallest gain worth more pairs
+    futility_k: float = field(default=1.0, metadata={"min": 0})  # SEs of optimism before giving up on it
+
+
+@dataclass(frozen=True)
 class Config:
     paths: Paths = field(default_factory=Paths)
     library: LibraryLimits = field(default_factory=LibraryLimits)
@@ -187,6 +202,7 @@ class Config:
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     run: RunSettings = field(default_factory=RunSettings)
     executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    race: RaceSettings = field(default_factory=RaceSettings)
 
 
 def load_config(path: Path | None = None) -> tuple[Config | None, list[Problem]]:

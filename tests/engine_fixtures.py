@@ -48,9 +48,10 @@ class RuleModel(CustomLLM):
     """Replies computed from the request: the student by the marker, the mutator with a fixed rewrite.
     Each student call appends a line to `log` (when set) so a test can see progress from another process."""
 
-    def __init__(self, log: Path | None = None, malformed_first: bool = False):
+    def __init__(self, log: Path | None = None, malformed_first: bool = False, helpful: bool = True):
         super().__init__()
         self.log = log
+        self.helpful = helpful  # False: the rewrite changes the skill without the marker (a child no better)
         # The first student reply also sends a display message whose text/plain is not text (public IPython API):
         # a notebook's malformed output must be its own failure, never the run's.
         self.malformed_first = malformed_first
@@ -62,7 +63,7 @@ class RuleModel(CustomLLM):
         self.threads.append(threading.current_thread() is threading.main_thread())
         text = "\n".join(str(m.get("content", "")) for m in messages)
         if model.endswith("mutator"):
-            reply = REWRITE.format(marker=MARKER)
+            reply = REWRITE.format(marker=MARKER if self.helpful else "no marker")
         elif model.endswith("judge"):  # a rubric verdict: higher for a notebook that ran its record() calls
             good = 5 if "record(" in text else 2
             reply = json.dumps({"correctness": good, "code_quality": 4, "scientific_validity": good,
@@ -88,16 +89,17 @@ class RuleModel(CustomLLM):
                                             "total_tokens": words + len(reply.split())})
 
 
-def install(log: Path | None = None, malformed_first: bool = False) -> RuleModel:
-    handler = RuleModel(log, malformed_first)
+def install(log: Path | None = None, malformed_first: bool = False, helpful: bool = True) -> RuleModel:
+    handler = RuleModel(log, malformed_first, helpful)
     others = [p for p in (litellm.custom_provider_map or []) if p["provider"] != "rules"]
     litellm.custom_provider_map = others + [{"provider": "rules", "custom_handler": handler}]
     litellm.utils.custom_llm_setup()
     return handler
 
 
-def write_config(folder: Path, judge: bool = False, **run) -> Path:
-    """A complete config file for a tiny run in `folder` (its archive, state and stop file live there)."""
+def write_config(folder: Path, judge: bool = False, race: dict | None = None, **run) -> Path:
+    """A complete config file for a tiny run in `folder` (its archive, state and stop file live there). Decisions
+    are single-sample unless `race` gives [race] settings (racing adds trials; its own tests turn it on)."""
     settings = {"generations": 2, "children": 1, "population": 2, "train_seeds": 1, "val_seeds": 1,
                 "rescore_seeds": 1, "best_of_n": 1, "operators": ["reflective-rewrite"], "seed": 7,
                 "stop_file": str(folder / "STOP"), "train_goals": [], "val_goals": [], "test_goals": [], **run}
@@ -137,6 +139,9 @@ model = "rules/judge"
 max_turns = 1
 routing = "all"
 cache = false
+
+[race]
+{chr(10).join(f"{k} = {_toml(v)}" for k, v in {"enabled": False, **(race or {})}.items())}
 
 [run]
 {chr(10).join(lines)}

@@ -26,7 +26,7 @@ def test_every_query_states_its_question_and_declares_its_parameters():
     assert set(found) == {"best_set", "skill_ancestry", "sentence_history", "split_gap", "operator_success",
                           "cost_per_role", "failure_messages", "integrity_flags", "truncation", "turn_rescue",
                           "trial_phases", "kv_cache", "val_over_trials", "progress_by_generation", "lineage_nodes",
-                          "lineage_changes", "goal_heatmap", "refusal_reasons"}
+                          "lineage_changes", "goal_heatmap", "refusal_reasons", "races"}
     for query in found.values():
         assert query.question.endswith((".", "?", ")")) and "?" in query.question, query.name
     assert [(p.name, p.default) for p in found["skill_ancestry"].params] == [

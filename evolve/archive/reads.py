@@ -35,7 +35,7 @@ class Reads:
         with self._lock:
             result = self._con.execute(sql, params) if params is not None else self._con.execute(sql)
             names = [d[0] for d in result.description]
-            return [dict(zip(names, row)) for row in result.fetchall()]
+            return [dict(zip(names, row, strict=False)) for row in result.fetchall()]
 
     def runs(self) -> list[dict[str, Any]]:
         return self.rows("SELECT run_id, started_at, seed_library, note FROM runs ORDER BY started_at, run_id")
@@ -82,6 +82,17 @@ class Reads:
             return json.loads(changed[0]["payload"]).get("config") or {}
         found = self.rows("SELECT config FROM runs WHERE run_id = ?", [run_id])
         return json.loads(found[0]["config"]) if found and found[0]["config"] else {}
+
+    def race_totals(self, run_id: str) -> list[dict[str, Any]]:
+        """Per stage (minibatch, incumbency), the run's racing decisions (`race` events): how many, how they
+        ended, how many hit the cap undecided, and the mean pairs they took."""
+        return self.rows(
+            "SELECT payload->>'$.stage' AS stage, count(*) AS decisions, "
+            "count(*) FILTER (WHERE payload->>'$.verdict' = 'better') AS better, "
+            "count(*) FILTER (WHERE payload->>'$.verdict' = 'not better') AS not_better, "
+            "count(*) FILTER (WHERE (payload->>'$.at_cap')::BOOLEAN) AS at_cap, "
+            "avg((payload->>'$.pairs')::DOUBLE) AS mean_pairs "
+            "FROM events WHERE run_id = ? AND kind = 'race' GROUP BY ALL ORDER BY 1", [run_id])
 
     def has_event(self, run_id: str, kind: str) -> bool:
         return bool(self.rows("SELECT 1 FROM events WHERE run_id = ? AND kind = ? LIMIT 1", [run_id, kind]))

@@ -32,6 +32,7 @@ from .gate import check_child
 from .operators.base import Failure, OperatorDeclined, OperatorInput
 from .outcome import RunOutcome
 from .progress import Progress
+from .racing import RaceDecision, decide, prior_sd_of_differences
 from .scoreboard import Outcome, Scoreboard
 
 BEST_OF_N_SEED = 1000  # best-of-N samples use seeds from here: never the seeds of selection trials
@@ -330,6 +331,14 @@ class Engine:
         return sorted(rng.sample(train, size), key=lambda g: g.slug) if 0 < size < len(train) else train
 
     def gate_on_minibatch(self, g: int, child_id: str, parent_id: str, train: list[Goal]) -> bool:
+        if self.config.race.enabled:
+            per = self.settings.train_seeds
+            decision = self.race(g, "minibatch", child_id, parent_id, train,
+                                 lambda r: range(r * per, (r + 1) * per))
+            self.archive.set_accepted(self.run_id, child_id, decision.accepted)
+            self.log(f"  minibatch {child_id[:12]} vs parent {parent_id[:12]}: "
+                     f"{'accepted' if decision.accepted else 'rejected'} ({decision.reason})")
+            return decision.accepted
         seeds = range(self.settings.train_seeds)
         self.run_trials(self.requests(parent_id, train, seeds, g) + self.requests(child_id, train, seeds, g))
         pick = lambda lib: {(goal.slug, s): self.board.score(lib, goal.slug, s, self.condition_of(lib))
@@ -339,6 +348,31 @@ class Engine:
         self.log(f"  minibatch {child_id[:12]} vs parent {parent_id[:12]}: "
                  f"{'accepted' if decision.accepted else 'rejected'} ({decision.reason})")
         return decision.accepted
+
+    def race(self, g: int, stage: str, challenger: str, incumbent: str, goals: list[Goal],
+             seeds_of_round: Callable[[int], range]) -> RaceDecision:
+        """Paired rounds (both libraries on `goals` × the round's seeds) until the race is decided or capped
+        (evolve.engine.racing); rounds are bounded even when trials go missing. Recorded as a `race` event.
+        Deterministic given the scores, so a resumed run replays the same decision without new trials."""
+        race = self.config.race
+        prior, cells = prior_sd_of_differences(self.board.seed_spread(), race.prior_sd)
+        per_round = max(1, len(goals) * len(seeds_of_round(0)))
+        seeds: list[int] = []
+        pick = lambda lib: {(goal.slug, s): self.board.score(lib, goal.slug, s, self.condition_of(lib))
+                            for goal in goals for s in seeds}
+        for r in range(-(-race.max_pairs // per_round)):
+            new = list(seeds_of_round(r))
+            seeds += new
+            self.run_trials(self.requests(incumbent, goals, new, g) + self.requests(challenger, goals, new, g))
+            decision = decide(pick(challenger), pick(incumbent), race, self.settings.margin, prior)
+            if decision.finished:
+                break
+        self.archive.event(self.run_id, "race", {
+            "generation": g, "stage": stage, "challenger": challenger, "incumbent": incumbent,
+            "verdict": decision.verdict, "pairs": decision.pairs, "missing": decision.missing,
+            "mean": decision.mean, "se": decision.se, "at_cap": decision.at_cap, "prior_sd": prior,
+            "prior_cells": cells, "rounds": r + 1, "reason": decision.reason})
+        return decision
 
     def survivors(self, members: list[str]) -> list[str]:
         candidates = [selection.Candidate(m, self.board.mean(m, "val")[0], self.library(m).nbytes) for m in members]
@@ -354,7 +388,13 @@ class Engine:
             self.state.stale += 1
             return incumbent
         challenger, first_mean = ranked[0][1], ranked[0][0]
-        if self.settings.rescore_seeds:  # a lucky single score must not steer the run: fresh seeds decide
+        if self.config.race.enabled and incumbent is not None:  # paired on val: the challenger must beat it
+            per = max(1, self.settings.val_seeds)
+            decision = self.race(g, "incumbency", challenger, incumbent, self.goals.val,
+                                 lambda r: range(per) if r == 0 else
+                                 range(RESCORE_SEED + (r - 1) * per, RESCORE_SEED + r * per))
+            confirmed, reason = decision.accepted, decision.reason
+        elif self.settings.rescore_seeds:  # a lucky single score must not steer the run: fresh seeds decide
             seeds = range(RESCORE_SEED, RESCORE_SEED + self.settings.rescore_seeds)
             self.run_trials(self.requests(challenger, self.goals.val, seeds, g))
             fresh = [self.board.score(challenger, goal.slug, s, self.condition_of(challenger))

@@ -51,6 +51,23 @@ def judge_line(rows: list[dict]) -> str | None:
     return "  judge verdicts: " + "; ".join(parts)
 
 
+def race_line(rows: list[dict]) -> str | None:
+    """One line when decisions were raced: per stage, how they ended and how many hit the cap undecided
+    (`evolve sql --query races` lists them)."""
+    if not rows:
+        return None
+    parts = [f"{r['stage']} {r['decisions']} ({r['better']} better, {r['not_better']} not better, {r['at_cap']} "
+             f"undecided at the cap; {r['mean_pairs']:.1f} pairs each)" for r in rows]
+    return "  races: " + "; ".join(parts) + " (evolve sql --query races)"
+
+
+def gap_line(val: float | None, test: float | None) -> str | None:
+    """The best library's val → test gap: how much of its val score held on the sealed goals."""
+    if val is None or test is None:
+        return None
+    return f"  best library val {val:.3f} → test {test:.3f} (gap {val - test:+.3f}; evolve sql --query split_gap)"
+
+
 def write_report(engine, folder: Path) -> Report:
     folder.mkdir(parents=True, exist_ok=True)
     state, archive, run_id = engine.state, engine.archive, engine.run_id
@@ -68,6 +85,12 @@ def write_report(engine, folder: Path) -> Report:
     judged = judge_line(archive.judge_totals(run_id))
     if judged:
         lines.append(judged)
+    raced = race_line(archive.race_totals(run_id))
+    if raced:
+        lines.append(raced)
+    gap = gap_line(engine.board.mean(best, "val")[0], engine.board.mean(best, "test")[0]) if best else None
+    if gap:
+        lines.append(gap)
     lines += ["", summary.table(summary.rows(engine.board, best, engine.seed_id)), ""]
     fame = best_set([Candidate(m, engine.board.mean(m, "val")[0], engine.library(m).nbytes)
                      for m in state.population], 3)

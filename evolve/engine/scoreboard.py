@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..archive.views import LIBRARY_CONDITIONS
 from ..records import TrialResult, is_solved
@@ -33,7 +33,7 @@ class Outcome:
         return (self.library_id, self.goal, self.seed, self.condition)
 
     @classmethod
-    def of(cls, result: TrialResult, library_id: str | None, condition: str) -> "Outcome":
+    def of(cls, result: TrialResult, library_id: str | None, condition: str) -> Outcome:
         code = result.turns[-1].reply if result.turns else ""
         return cls(library_id, result.goal, result.split, result.seed, condition, result.status, result.score,
                    result.solved, result.feedback or "", tuple(result.injected), code)
@@ -83,6 +83,15 @@ class Scoreboard:
                 by_goal.setdefault(o.goal, []).append(o.score)
         return {goal: statistics.fmean(values) for goal, values in by_goal.items()}
 
+    def seed_spread(self) -> dict[tuple, list[float]]:
+        """Scores across seeds per (library, goal, condition), for the noise a decision must beat
+        (evolve.engine.racing.prior_sd_of_differences)."""
+        cells: dict[tuple, list[float]] = {}
+        for o in self._cells.values():
+            if o.status == "scored" and o.score is not None:
+                cells.setdefault((o.library_id, o.goal, o.condition), []).append(o.score)
+        return cells
+
     def failures(self, library_id: str, split: str = "train") -> list[Outcome]:
         """Scored, unsolved trials of the library on `split`, worst first (what the mutator learns from)."""
         found = [o for o in self.of_library(library_id, split) if o.status == "scored" and not o.solved]
@@ -92,7 +101,7 @@ class Scoreboard:
         return len(self._cells)
 
     @classmethod
-    def load(cls, archive, run_id: str) -> "Scoreboard":
+    def load(cls, archive, run_id: str) -> Scoreboard:
         outcomes = []
         for r in archive.trial_outcomes(run_id):
             solved = is_solved(r["status"], r["executed"], r["checks"] or [])
