@@ -143,14 +143,14 @@ def main() -> int:
     print(f"{len(requests)} trials per round ({len(goals)} goals × {args.seeds} seeds), {args.rounds} rounds, "
           f"{args.workers} at a time; Ray at {args.address}", file=sys.stderr)
     warm = requests[:max(1, args.workers)]
-    for name, executor in executors.items():  # untimed: imports, worker processes, first kernels
+    for executor in executors.values():  # untimed: imports, worker processes, first kernels
         executor.run(warm, lambda request, result: None)
     totals = {name: {"trials": 0, "seconds": 0.0, "scores": []} for name in executors}
     for round_number in range(args.rounds):
         for name, executor in executors.items():
-            got = []
+            got: list = []
             started = time.monotonic()
-            executor.run(requests, lambda request, result: got.append(result))
+            executor.run(requests, lambda request, result, sink=got: sink.append(result))
             elapsed = time.monotonic() - started
             totals[name]["trials"] += len(got)
             totals[name]["seconds"] += elapsed

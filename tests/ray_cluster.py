@@ -11,6 +11,7 @@ from the environment the coordinator forwards (`[executor] forward_env`):
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -45,10 +46,8 @@ class Cluster:
             ray.shutdown()
         ray_executor._connected.clear()
         for process in reversed(self.processes):  # each `ray start --block` leads its own process group
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait()
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
@@ -69,14 +68,15 @@ def start_cluster(timeout_s: float = 120.0) -> Cluster:
            "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
     common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", f"--temp-dir={temp_dir}", "--object-store-memory=100000000",
               "--disable-usage-stats", "--block"]
-    log = open(temp_dir / "ray-start.log", "ab")
-    processes = [subprocess.Popen([str(RAY), "start", "--head", f"--port={port}", "--include-dashboard=false",
-                                   *common], env=env, stdout=log, stderr=log, start_new_session=True)]
+    with open(temp_dir / "ray-start.log", "ab") as log:  # (the nodes keep their own copy of the descriptor)
+        processes = [subprocess.Popen([str(RAY), "start", "--head", f"--port={port}", "--include-dashboard=false",
+                                       *common], env=env, stdout=log, stderr=log, start_new_session=True)]
     cluster = Cluster(address, temp_dir, processes, home)
     try:
         ray = _connect(cluster, deadline=time.monotonic() + timeout_s)
-        processes.append(subprocess.Popen([str(RAY), "start", f"--address={address}", *common], env=env,
-                                          stdout=log, stderr=log, start_new_session=True))
+        with open(temp_dir / "ray-start.log", "ab") as log:
+            processes.append(subprocess.Popen([str(RAY), "start", f"--address={address}", *common], env=env,
+                                              stdout=log, stderr=log, start_new_session=True))
         deadline = time.monotonic() + timeout_s
         while sum(1 for node in ray.nodes() if node["Alive"]) < 2:
             if time.monotonic() > deadline or any(p.poll() is not None for p in processes):

@@ -154,6 +154,23 @@ def test_stopping_sends_no_more_trials_and_the_ones_on_the_cluster_finish(tmp_pa
     assert len(session.client.drain()) == 2  # the workers' calls, adopted by the coordinator's client
 
 
+def test_a_trial_that_raises_on_a_worker_stops_the_run_after_the_other_trial_is_reported(tmp_path, cluster,
+                                                                                       student_log):
+    import dataclasses
+
+    engine_fixtures.install()
+    config, _ = load_config(ray_config(tmp_path, cluster))
+    session = open_session(config)
+    goals, _ = load_goals(Path(config.paths.goals))
+    broken = dataclasses.replace(goals[0], path=tmp_path / "no-such-goal")  # run_trial cannot read its goal.toml
+    requests = [TrialRequest(broken, None, 0), TrialRequest(goals[1], None, 0)]
+    reported = []
+    with pytest.raises(FileNotFoundError, match="no-such-goal"):
+        RayExecutor(config, session.client, tmp_path / "work").run(
+            requests, lambda request, result: reported.append(request))
+    assert [r.goal.slug for r in reported] == [goals[1].slug]  # the healthy trial in flight was reported first
+
+
 def test_a_worker_killed_mid_trial_runs_the_trial_again_and_reports_it_once(tmp_path, cluster, student_log,
                                                                           monkeypatch):
     engine_fixtures.install()
@@ -182,6 +199,7 @@ def _kill_the_holder(log: Path) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.slow  # (the module's fast tests take about 90 s with the cluster start)
 def test_a_trial_lost_past_its_retries_is_recorded_missing_and_resume_runs_it_again(tmp_path, cluster, student_log,
                                                                                   monkeypatch):
     engine_fixtures.install()
@@ -235,11 +253,6 @@ def test_sigkill_of_the_coordinator_mid_run_then_resume_records_every_trial_once
     assert calls["n"] == calls["uids"] == len(after)
 
 
-def test_the_cluster_nodes_keep_their_files_out_of_home(cluster):
-    assert list(cluster.home.iterdir()) == []  # after the trials above: nothing under the nodes' $HOME
-    assert any(cluster.temp_dir.glob("session_*"))  # Ray's sessions are where it was told
-
-
 @pytest.mark.slow
 def test_the_overhead_benchmark_runs_on_a_private_ray_and_writes_nothing_under_home(tmp_path):
     home = tmp_path / "home"
@@ -255,3 +268,59 @@ def test_the_overhead_benchmark_runs_on_a_private_ray_and_writes_nothing_under_h
     assert float(table["ray"][-1]) == 1.0  # the reference answers score on the workers too
     assert "ray/local seconds per trial:" in done.stdout
     assert list(home.iterdir()) == []  # the private Ray's token and sessions live under [executor] temp_dir
+
+
+@pytest.mark.slow  # (the module's fast tests take about 90 s with the cluster start)
+def test_ctrl_c_finishes_the_trials_on_the_cluster_commits_and_exits(tmp_path, cluster, student_log):
+    config = ray_config(tmp_path, cluster, generations=1)
+    env = {**os.environ, "PYTHONPATH": str(engine_fixtures.ROOT)}
+    child = subprocess.Popen([sys.executable, str(CHILD), str(config), str(tmp_path / "coordinator.log")], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and child.poll() is None and len(lines(student_log)) < 2:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)  # trials are on the cluster: they must finish and be recorded
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err.decode()[-3000:]
+    assert "finishing the trials in flight" in err.decode()
+    recorded = cells(tmp_path / "evolve.duckdb")
+    assert len(recorded) == len(lines(student_log)) and all(n == 1 for *_, n in recorded)
+    last = rows(tmp_path / "evolve.duckdb", "SELECT kind, payload FROM events ORDER BY event_id DESC LIMIT 1")[0]
+    assert last["kind"] == "run-stopped" and "interrupted" in last["payload"]
+
+
+@pytest.mark.slow  # (the module's fast tests take about 90 s with the cluster start)
+def test_a_second_ctrl_c_stops_at_once_and_cancels_the_trial_held_on_the_cluster(tmp_path, cluster, student_log):
+    hold = tmp_path / "hold"
+    hold.write_text("")
+    config = ray_config(tmp_path, cluster, generations=1)
+    env = {**os.environ, "PYTHONPATH": str(engine_fixtures.ROOT), ray_cluster.HOLD: str(hold)}
+    child = subprocess.Popen([sys.executable, str(CHILD), str(config), str(tmp_path / "coordinator.log")], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    wait_for(lambda: any("holding" in line for line in lines(student_log)) or child.poll() is not None, 240,
+             "a worker holding a trial")
+    assert child.poll() is None, child.stderr.read().decode()[-3000:]
+    holder = int(next(line for line in lines(student_log) if "holding" in line)[0])
+    child.send_signal(signal.SIGINT)
+    time.sleep(1.0)
+    child.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = child.communicate(timeout=60)  # the held call still has ~118 s to go
+    assert child.returncode == 130 and time.monotonic() - started < 20, err.decode()[-3000:]
+    assert "stopped at once; resume with" in err.decode()
+    assert all(n == 1 for *_, n in cells(tmp_path / "evolve.duckdb"))
+    wait_for(lambda: not _alive(holder), 30, "the held trial's worker to be ended with its coordinator")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().split()[2] == "Z")
+
+
+def test_the_cluster_nodes_keep_their_files_out_of_home(cluster):
+    assert list(cluster.home.iterdir()) == []  # after the trials above: nothing under the nodes' $HOME
+    assert any(cluster.temp_dir.glob("session_*"))  # Ray's sessions are where it was told

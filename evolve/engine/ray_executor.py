@@ -40,7 +40,8 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..config import Config, ExecutorSettings
 from ..models import CallRecord
@@ -237,7 +238,7 @@ class RayExecutor:
         except Exception as error:
             verdict = judge_failure(error, self.settings.retries)
             if not verdict.missing:
-                raise getattr(error, "cause", None) or error
+                raise  # (a RayTaskError's text carries the worker's traceback)
             self.progress(f"{request.goal.slug}: {verdict.reason}")
             return self._missing(request, verdict.reason)
         for record in report.calls:
