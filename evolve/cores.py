@@ -21,7 +21,7 @@ import itertools
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 NOTEBOOK_UNITS = 1
 

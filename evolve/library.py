@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from . import skills as skill_io
 from .problems import Problem
@@ -42,7 +42,7 @@ class Library:
         object.__setattr__(self, "skills", MappingProxyType(dict(sorted(self.skills.items()))))
 
     @classmethod
-    def of(cls, skills: Iterable[Skill]) -> "Library":
+    def of(cls, skills: Iterable[Skill]) -> Library:
         skills = list(skills)
         names = [s.name for s in skills]
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -81,16 +81,16 @@ class Library:
     def __getitem__(self, name: str) -> Skill:
         return self.skills[name]
 
-    def with_skill(self, skill: Skill) -> "Library":
+    def with_skill(self, skill: Skill) -> Library:
         """A new library with `skill` added, or replacing the skill of the same name."""
         return Library({**self.skills, skill.name: skill})
 
-    def without(self, name: str) -> "Library":
+    def without(self, name: str) -> Library:
         if name not in self.skills:
             raise KeyError(f"no skill named '{name}' in library {self.short_id}")
         return Library({k: v for k, v in self.skills.items() if k != name})
 
-    def diff(self, newer: "Library") -> LibraryDiff:
+    def diff(self, newer: Library) -> LibraryDiff:
         """What changed going from this library to `newer`."""
         old, new = self.manifest, newer.manifest
         return LibraryDiff(

@@ -16,7 +16,8 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import litellm
 
@@ -219,12 +220,14 @@ class ModelClient:
         if self._on_record:
             self._on_record(record)
 
-    def adopt(self, record: CallRecord) -> None:
-        """Log a call another process made for this client's run (a Ray worker's trial): it is journaled (begun
-        and ended), drained into the archive and counted in the costs like a call made here."""
-        if self._on_start:
+    def adopt(self, record: CallRecord, began: bool = True, ended: bool = True) -> None:
+        """Log a call another process made for this client's run (a Ray worker's trial) like a call made here:
+        `began` journals its start (False: already journaled); `ended` journals its end, keeps it for drain()
+        (the archive) and counts its cost (False: a call still under way there)."""
+        if began and self._on_start:
             self._on_start(record)
-        self._keep(record)
+        if ended:
+            self._keep(record)
 
     def drain(self) -> list[CallRecord]:
         """The calls finished since the last drain, in order (each is returned once)."""

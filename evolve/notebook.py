@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from collections.abc import Callable
 
 import nbformat
 from nbformat import NotebookNode
@@ -57,8 +58,10 @@ def from_reply(text: str) -> Draft:
     """Build a notebook from a model's reply text."""
     text = text.replace("\r\n", "\n")
     notes: list[str] = []
-    for path, build in (("json", _from_notebook_json), ("fences", lambda t: _from_fences(t, notes)),
-                        ("percent", _from_bare_percent), ("bare", _from_bare_code)):
+    readers: tuple[tuple[ConversionPath, Callable[[str], NotebookNode | None]], ...] = (
+        ("json", _from_notebook_json), ("fences", lambda t: _from_fences(t, notes)),
+        ("percent", _from_bare_percent), ("bare", _from_bare_code))
+    for path, build in readers:  # noqa: B007 (`path` is read after the loop: the reader that built the notebook)
         notebook = build(text)
         if notebook is not None:
             break

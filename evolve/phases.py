@@ -34,7 +34,7 @@ class Phases:
     checks_s: float | None = None
     replay_s: float | None = None
 
-    def add(self, other: "Phases | None") -> "Phases":
+    def add(self, other: Phases | None) -> Phases:
         if other is None:
             return self
         return Phases(**{f.name: _plus(getattr(self, f.name), getattr(other, f.name)) for f in fields(self)})
@@ -43,7 +43,7 @@ class Phases:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "Phases":
+    def from_dict(cls, data: dict | None) -> Phases:
         """From `as_dict` output (a cached trial); unknown keys are ignored."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: (None if v is None else float(v)) for k, v in (data or {}).items() if k in known})

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from collections.abc import Iterable
 
 import bm25s
 import nbformat
@@ -158,9 +158,7 @@ def _bound(node: ast.stmt) -> list[str]:
     targets: list[ast.expr] = []
     if isinstance(node, ast.Assign):
         targets = node.targets
-    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        targets = [node.target]
-    elif isinstance(node, (ast.For, ast.AsyncFor)):
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
         targets = [node.target]
     elif isinstance(node, (ast.With, ast.AsyncWith)):
         targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
@@ -183,7 +181,7 @@ def skill_hints(skills: Iterable[Skill], query: str, budget_bytes: int) -> list[
     if not tokens.vocab:
         return []
     indices, values = retriever.retrieve(tokens, k=len(passages), show_progress=False)
-    ranked = [(float(v), int(i)) for i, v in zip(indices[0], values[0])]
+    ranked = [(float(v), int(i)) for i, v in zip(indices[0], values[0], strict=False)]
     best = ranked[0][0] if ranked else 0.0
     hints, used = [], 0
     for score, index in ranked:

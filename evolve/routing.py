@@ -72,7 +72,7 @@ def bm25_scores(skills: list[Skill], query: str) -> dict[str, float]:
     if not query_tokens.vocab:
         return {s.name: 0.0 for s in skills}
     indices, values = retriever.retrieve(query_tokens, k=len(skills), show_progress=False)
-    return {skills[int(i)].name: float(v) for i, v in zip(indices[0], values[0])}
+    return {skills[int(i)].name: float(v) for i, v in zip(indices[0], values[0], strict=False)}
 
 
 def listing(library: Library, role: str = "student") -> list[tuple[str, str]]:

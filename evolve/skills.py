@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from collections.abc import Mapping
 
 import strictyaml
 import yaml
@@ -113,10 +113,10 @@ class Skill:
     def always_load(self) -> bool:
         return self.metadata.get("always-load", "false") == "true"
 
-    def with_body(self, body: str) -> "Skill":
+    def with_body(self, body: str) -> Skill:
         return Skill(self.name, self.description, body, self.metadata, self.extra)
 
-    def with_metadata(self, **values: str) -> "Skill":
+    def with_metadata(self, **values: str) -> Skill:
         merged = {**self.metadata, **{k.replace("_", "-"): v for k, v in values.items()}}
         return Skill(self.name, self.description, self.body, merged, self.extra)
 
@@ -171,9 +171,9 @@ def parse(text: str, path: Path, folder_name: str | None = None, max_bytes: int 
         problem(code, f"{message}; {hint}" if hint and code != "unknown-field" else message, line)
 
     name = front.get("name")
-    if isinstance(name, str) and name.strip() and not NAME_PATTERN.match(name.strip()):
-        if not any(p.code in ("name-invalid", "name-hyphen") for p in problems):
-            problem("name-invalid", f"name '{name}' must be ASCII a-z, 0-9 and single hyphens", line_of(text, "name:"))
+    if (isinstance(name, str) and name.strip() and not NAME_PATTERN.match(name.strip())
+            and not any(p.code in ("name-invalid", "name-hyphen") for p in problems)):
+        problem("name-invalid", f"name '{name}' must be ASCII a-z, 0-9 and single hyphens", line_of(text, "name:"))
 
     problems += _check_metadata(text, path)
     if not body.strip():

@@ -12,7 +12,7 @@ weighs the same). Its interval says how the result would vary on other goals lik
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

@@ -1,7 +1,7 @@
 """Prompt and report templates: Jinja2 files in `evolve/prompts/`, never string literals in code."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jinja2
@@ -9,7 +9,7 @@ import jinja2
 PROMPTS = Path(__file__).parent / "prompts"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(folder: str) -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
                               keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)

@@ -18,7 +18,7 @@ class Report:
     configs: int = 0
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, other: "Report") -> None:
+    def add(self, other: Report) -> None:
         self.skills += other.skills
         self.goals += other.goals
         self.configs += other.configs

@@ -1,6 +1,7 @@
 """Shared test setup: keep every tool's state out of $HOME, and give TVB tests a loaded connectivity."""
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -16,10 +17,44 @@ for _var, _sub in {
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# Engine tests import the scripted model helper as a plain module.
+# Tests import their helpers as plain modules: tests/helpers/ (`helpers.<name>`) and the scripted-model modules
+# beside the tests (engine_fixtures, scripted_llm, wire_server), which subprocesses and Ray workers import too.
 import sys  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
+
+
+@pytest.fixture(scope="session")
+def generated_file(tmp_path_factory):
+    """(path, Generated): one generated run (3 generations × 2 children, 5 goals × 2 seeds), written once."""
+    from evolve.archive import Archive
+    from evolve.archive.synthetic import generate
+
+    path = tmp_path_factory.mktemp("generated") / "evolve.duckdb"
+    with Archive.open(path, snapshots=False) as archive:
+        generated = generate(archive)
+    return path, generated
+
+
+@pytest.fixture
+def generated(generated_file, tmp_path):
+    """A private, writable copy of the generated archive: (path, Generated)."""
+    import shutil
+
+    path, record = generated_file
+    copy = tmp_path / "evolve.duckdb"
+    shutil.copyfile(path, copy)
+    return copy, record
+
+
+@pytest.fixture
+def goal():
+    """The tiny plugin's goal count-to-three (tests/fixtures/tiny_goals): what the trial tests run."""
+    from evolve.goals import load_goal
+
+    found, problems = load_goal(Path(__file__).resolve().parent / "fixtures" / "tiny_goals" / "count-to-three")
+    assert not problems
+    return found
 
 
 @pytest.fixture(scope="session")

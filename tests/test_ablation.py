@@ -5,7 +5,7 @@ import litellm
 
 from evolve.ablation import Condition, run_ablation, summarize
 from evolve.library import Library
-from test_trial import BROKEN, GOOD, SKILL, context, goal  # noqa: F401  (goal is a fixture)
+from helpers.trial_data import BROKEN, GOOD, SKILL, context
 
 
 def test_ablation_rows_and_summary(tmp_path, goal):

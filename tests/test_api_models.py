@@ -143,7 +143,7 @@ def test_a_trial_with_an_api_student_is_scored_not_missing(server, tmp_path):
 
 
 def test_a_mutation_with_an_api_mutator_proposes_a_child(server):
-    from test_operators import LIBRARY, REWRITTEN_RUN, fence, given
+    from helpers.operator_data import LIBRARY, REWRITTEN_RUN, fence, given
 
     from evolve.engine.operators.reflective_rewrite import ReflectiveRewrite
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from test_archive_fixtures import generated, generated_file, val_means  # noqa: F401 (fixtures)
+from helpers.archive_data import val_means
 
 from evolve.archive import Archive, ArchiveError
 from evolve.archive.synthetic import GOALS, score_of, seed_library, trial_result
@@ -150,19 +150,17 @@ def test_libraries_come_back_as_stored_and_are_stored_once(tmp_path):
 def test_a_failed_transaction_keeps_nothing(tmp_path):
     with Archive.open(tmp_path / "a.duckdb", snapshots=False) as archive:
         run = archive.start_run({})
-        with pytest.raises(RuntimeError):
-            with archive.transaction():
-                archive.add_library(seed_library())
-                archive.event(run, "generation", {"n": 1})
-                raise RuntimeError("killed mid-generation")
-        with pytest.raises(ArchiveError, match="none of it was kept"):
-            with archive.transaction():
-                archive.event(run, "kept?", None)
-                try:
-                    with archive.transaction():
-                        archive.connection.execute("SELECT * FROM no_such_table")
-                except Exception:
-                    pass  # swallowed inside: the outer transaction must still not commit half of it
+        with pytest.raises(RuntimeError), archive.transaction():
+            archive.add_library(seed_library())
+            archive.event(run, "generation", {"n": 1})
+            raise RuntimeError("killed mid-generation")
+        with pytest.raises(ArchiveError, match="none of it was kept"), archive.transaction():
+            archive.event(run, "kept?", None)
+            try:
+                with archive.transaction():
+                    archive.connection.execute("SELECT * FROM no_such_table")
+            except Exception:
+                pass  # swallowed inside: the outer transaction must still not commit half of it
         counts = archive.rows("SELECT (SELECT count(*) FROM libraries) AS l, (SELECT count(*) FROM events) AS e")
     assert counts == [{"l": 0, "e": 0}]
 
@@ -216,10 +214,9 @@ def test_score_totals_equal_the_aggregate_over_trials_after_any_sequence_of_writ
                                             for m in missing[:2]] + [r for _, _, r in g.trials[:5]])
         archive.record_trials(g.run_id, 5, [trial_result(g.seed.id, "goal-c", "val", 9, 0.99)], condition="best-of-4")
         archive.record_trials(g.run_id, 5, [trial_result(None, "goal-a", "train", 9, None)], condition="none")
-        with pytest.raises(RuntimeError):
-            with archive.transaction():
-                archive.record_trials(g.run_id, 6, [trial_result(g.seed.id, "goal-c", "val", 8, 0.0)])
-                raise RuntimeError("rolled back")
+        with pytest.raises(RuntimeError), archive.transaction():
+            archive.record_trials(g.run_id, 6, [trial_result(g.seed.id, "goal-c", "val", 8, 0.0)])
+            raise RuntimeError("rolled back")
         totals = archive.rows("SELECT run_id, library_id, split, n, round(mean, 9) AS mean, missing "
                               "FROM library_scores ORDER BY ALL")
         direct = archive.rows("SELECT run_id, library_id, split, count(score) AS n, round(avg(score), 9) AS mean, "

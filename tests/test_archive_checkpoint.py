@@ -1,6 +1,5 @@
 """The writer checkpoints after a commit once the log has grown (checkpoint.py), with more threads, and is back on
 one thread after; a failed checkpoint loses nothing that was committed."""
-import warnings
 
 import duckdb
 import pytest

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from test_archive_fixtures import generated, generated_file  # noqa: F401 (fixtures)
 
 from evolve.archive import Archive
 from evolve.archive import seed as seeding
@@ -126,10 +125,9 @@ def test_a_queued_seed_survives_a_rolled_back_generation(generated):
     library = g.libraries[g.kept[-1]].without("pitfalls")
     queued = seeding.queue(path, library, g.run_id, "", "here")
     with Archive.open(path, snapshots=False) as archive:
-        with pytest.raises(RuntimeError):
-            with archive.transaction():
-                archive.pending_seeds(g.run_id)
-                raise RuntimeError("the generation died")
+        with pytest.raises(RuntimeError), archive.transaction():
+            archive.pending_seeds(g.run_id)
+            raise RuntimeError("the generation died")
         assert queued.exists() and archive.rows("SELECT * FROM pending_seeds") == []
         assert archive.pending_seeds(g.run_id) == [library] and not queued.exists()
 

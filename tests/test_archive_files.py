@@ -2,7 +2,6 @@
 reading while another process holds the archive for writing (the snapshot)."""
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import subprocess
@@ -11,7 +10,7 @@ import time
 
 import duckdb
 import pytest
-from test_archive_fixtures import LiveWriter, generated, generated_file  # noqa: F401 (fixtures)
+from helpers.archive_data import LiveWriter, hand_built_v1
 
 from evolve.archive import Archive, ArchiveError, ArchiveLocked, open_for_reading, schema
 from evolve.archive.snapshot import snapshot_path
@@ -35,23 +34,6 @@ def test_released_migrations_are_unchanged():
     for version, expected in RELEASED.items():
         assert hashlib.sha256(schema.MIGRATIONS[version - 1][1].encode()).hexdigest()[:16] == expected, version
 
-
-def hand_built_v1(path):
-    """An archive as evolve with schema version 1 left it: v1 tables, no views, a little data."""
-    now = dt.datetime(2026, 1, 2, 3, 4, 5)
-    con = duckdb.connect(str(path))
-    con.execute(schema.MIGRATIONS[0][1])
-    con.execute("INSERT INTO schema_version VALUES (1, ?, 'core tables')", [now])
-    con.execute("INSERT INTO runs VALUES ('run-old', ?, '{}', 'lib-a', '')", [now])
-    con.execute("INSERT INTO skills VALUES ('sha-a', 'recipe', 'text', 4, ?)", [now])
-    con.execute("INSERT INTO libraries VALUES ('lib-a', MAP(['recipe'], ['sha-a']), 1, 4, ?)", [now])
-    con.execute("INSERT INTO edges VALUES (1, 'run-old', 'lib-a', [], 'seed', '', NULL, 0, true, true, ?)", [now])
-    con.execute("INSERT INTO trials VALUES (1, 'run-old', 0, 'lib-a', 'population', 'goal-c', 'val', 'm', 0, 'k', 7, "
-                "[], [], [], 'scored', 0.5, true, 1, 'solved', NULL, 1, 1, NULL, 1.0, false, ?)", [now])
-    con.execute("INSERT INTO score_totals VALUES ('run-old', 'lib-a', 'val', 1, 0.5, 0)")
-    con.execute("INSERT INTO evaluations VALUES (1, 'run-old', [{'name': 'c', 'passed': true, 'message': 'ok'}], "
-                "'fine', [])")
-    con.close()
 
 
 def test_an_older_archive_is_migrated_and_keeps_its_data(tmp_path):

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pyarrow.parquet as pq
 import pytest
-from test_archive_fixtures import ROOT, generated_file, val_means  # noqa: F401 (fixtures)
+from helpers.archive_data import ROOT, val_means
 
 from evolve.archive import open_for_reading
 from evolve.archive import queries as canned

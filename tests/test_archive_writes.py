@@ -43,10 +43,9 @@ def test_no_duplicate_gets_through_a_reopen_or_a_rollback(tmp_path):
     with Archive.open(path, snapshots=False) as archive:
         run = archive.start_run({})
         assert archive.record_trials(run, 0, batch) == 30
-        with pytest.raises(RuntimeError):
-            with archive.transaction():
-                assert archive.record_trials(run, 1, [trial_result(sha("new"), "goal-c", "val", 0, 0.1)]) == 1
-                raise RuntimeError("rolled back")
+        with pytest.raises(RuntimeError), archive.transaction():
+            assert archive.record_trials(run, 1, [trial_result(sha("new"), "goal-c", "val", 0, 0.1)]) == 1
+            raise RuntimeError("rolled back")
         assert archive.record_trials(run, 1, [trial_result(sha("new"), "goal-c", "val", 0, 0.1)]) == 1
         assert archive.record_trials(run, 1, batch[:10]) == 0
     with Archive.open(path, snapshots=False) as archive:

@@ -50,7 +50,7 @@ class Trials:
         return [self.overrides.get((marked, g), self.good if marked else self.bad) for g in goals]
 
     def evaluate(self, library, goals):
-        return [(s, f"FEEDBACK-{g}: score {s}") for g, s in zip(goals, self.score(library, goals))]
+        return [(s, f"FEEDBACK-{g}: score {s}") for g, s in zip(goals, self.score(library, goals), strict=False)]
 
 
 def chat(fields: dict) -> str:

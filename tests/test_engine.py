@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 import engine_fixtures
 from evolve.archive import open_for_reading

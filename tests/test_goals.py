@@ -1,5 +1,4 @@
 """Goal folders: loading, and one test per kind of malformed goal."""
-import shutil
 from pathlib import Path
 
 import pytest

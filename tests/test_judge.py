@@ -76,7 +76,7 @@ def judged_trial(tmp_path, judge_replies, **settings):
     from evolve.models import ModelClient
     from evolve.plugin import load_plugin
     from evolve.trial import TrialContext, run_trial
-    from test_trial import FIXTURES, GOOD as NOTEBOOK
+    from helpers.trial_data import FIXTURES, GOOD as NOTEBOOK
 
     install("scriptedstudent", [NOTEBOOK])
     judge_handler = install("scriptedjudge", judge_replies)

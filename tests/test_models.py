@@ -23,7 +23,8 @@ def down():
     return litellm.ServiceUnavailableError("down", llm_provider="scripted", model="m")
 
 
-def client(replies, policy=CallPolicy(), **kw):
+def client(replies, policy=None, **kw):
+    policy = policy or CallPolicy()
     handler = install("scripted", replies)
     fake = FakeTime()
     records = []

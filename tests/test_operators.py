@@ -13,7 +13,7 @@ import pytest
 from evolve.config import CallPolicy, LibraryLimits, RoleSettings
 from evolve.engine import toolbox as toolbox_module
 from evolve.engine.operators.add_skill import AddSkill, signature
-from evolve.engine.operators.base import Failure, OperatorDeclined, OperatorInput
+from evolve.engine.operators.base import Failure, OperatorDeclined
 from evolve.engine.operators.common import ask
 from evolve.engine.operators.compress import Compress, facts, lost_facts
 from evolve.engine.operators.crossover import Crossover
@@ -26,40 +26,8 @@ from evolve.engine.toolbox import Toolbox, build, default_toolbox
 from evolve.library import Library
 from evolve.models import Completion, CallRecord, ModelCallError, ModelClient, ProviderDown
 from evolve.skills import Skill, load
+from helpers.operator_data import BASICS, LIBRARY, LIMITS, NOISE, REQUEST, REWRITTEN_RUN, RUN, SKILLS, UNPACK, fence, given
 from scripted_llm import install
-
-SKILLS = Path(__file__).resolve().parent.parent / "skills"
-LIMITS = LibraryLimits()
-RUN = Skill("run-output", "Use when unpacking sim.run() results and indexing time series arrays.",
-            "# Run output\n\n- One monitor: unpack with a trailing comma, `(t, y), = sim.run()`.\n"
-            "- Data is 4-D: `y[:, 0, region, 0]`.\n\n```python\n(t, y), = sim.run(simulation_length=1000.0)\n```",
-            {"role": "student", "keywords": "run, unpack"})
-NOISE = Skill("noise", "Use when adding noise to a stochastic integrator.",
-              "# Noise\n\n- `noise.Additive(nsig=np.array([0.01]))` with `integrators.HeunStochastic(dt=0.1)`.",
-              {"role": "student", "keywords": "noise"})
-BASICS = Skill("basics", "Use always: how to write results.json.",
-               "# Basics\n\nSave numbers with `json.dump(results, open('results.json', 'w'))`.",
-               {"role": "student", "always-load": "true"})
-LIBRARY = Library.of([RUN, NOISE, BASICS])
-REQUEST = "Simulate the resting brain for two seconds and report the mean firing rate of every single region."
-UNPACK = "ValueError: not enough values to unpack (expected 2, got 1)"
-FAILURES = (
-    Failure("rest-a", REQUEST, 0.0, f"Traceback ...\n{UNPACK}", ("run-output", "basics"), "t, y = sim.run()"),
-    Failure("rest-b", "Run a short simulation of the brain.", 0.25, f"cell 2 failed\n{UNPACK}",
-            ("run-output", "basics"), "t, y = sim.run()\n" + "x = 1\n" * 400),
-    Failure("noisy", "Add noise to the simulation.", None, "check 'variance' failed: 0.0 not in [0.1, 1]",
-            ("noise", "basics")),
-)
-
-
-def fence(text: str, chatter: str = "Here is the skill:\n\n") -> str:
-    return f"{chatter}```markdown\n{text}```\n\nI hope this helps."
-
-
-def given(parents=(LIBRARY,), failures=FAILURES, limits=LIMITS, seed=0, ancestor=None):
-    return OperatorInput(parents=tuple(parents), failures=tuple(failures), limits=limits, rng=random.Random(seed),
-                         ancestor=ancestor)
-
 
 def client(replies):
     handler = install("scripted", replies)
@@ -146,7 +114,6 @@ def test_a_truncated_reply_declines_with_its_call():
 
 # --- reflective-rewrite --------------------------------------------------------------------------------
 
-REWRITTEN_RUN = RUN.with_body(RUN.body + "\n- `t, y = sim.run()` with one monitor raises ValueError.")
 
 
 def test_rewrite_targets_the_most_blamed_skill_and_shows_its_failures():

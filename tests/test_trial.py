@@ -1,44 +1,13 @@
 """The trial harness on a scripted student and the tiny plugin: turns, early stops, cache, missing data."""
-from pathlib import Path
 
 import litellm
 import pytest
 
-from evolve.config import EvaluationSettings, ScoreWeights, TrialSettings
-from evolve.goals import load_goal
+from evolve.config import TrialSettings
 from evolve.library import Library
-from evolve.models import ModelClient
-from evolve.config import CallPolicy, RoleSettings
-from evolve.plugin import load_plugin
 from evolve.skills import Skill
-from evolve.trial import TrialContext, TrialResult, answer_lines, answer_tokens, run_trial
-from scripted_llm import install
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-GOOD = "```python\n# %%\nimport json\ntotal = sum(record(n) for n in (1, 2, 3))\n# %%\njson.dump({'total': total}, open('results.json', 'w'))\n```"
-BROKEN = "```python\n# %%\ntotal = sum(recrd(n) for n in (1, 2, 3))\n```"
-PROSE = "You should count to three and then write the file."
-SKILL = Skill("counting", "Use when counting with record().", "Call it like this:\n\n```python\n"
-              "total = sum(record(n) for n in (1, 2, 3))\n```\n", {"keywords": "count, record, total"})
-
-
-@pytest.fixture
-def goal():
-    found, problems = load_goal(FIXTURES / "tiny_goals" / "count-to-three")
-    assert not problems
-    return found
-
-
-def context(tmp_path, replies, **settings):
-    handler = install("scriptedstudent", replies)
-    client = ModelClient({"student": RoleSettings("scriptedstudent/small")}, CallPolicy(breaker_threshold=1,
-                         breaker_cooldown_s=0, max_outage_s=0), sleep=lambda s: None)
-    trial_settings = TrialSettings(**{"max_turns": 3, "routing": "bm25", **settings})
-    ctx = TrialContext(client=client, plugin=load_plugin(FIXTURES / "tiny_plugin"),
-                       evaluation=EvaluationSettings(cell_timeout_s=30, notebook_timeout_s=60, memory_mb=2048),
-                       weights=ScoreWeights(), settings=trial_settings, workroot=tmp_path / "trials",
-                       cache_dir=tmp_path / "cache")
-    return ctx, handler
+from evolve.trial import TrialResult, answer_lines, answer_tokens, run_trial
+from helpers.trial_data import BROKEN, GOOD, PROSE, SKILL, context
 
 
 def test_solved_on_the_first_turn(tmp_path, goal):

@@ -175,14 +175,14 @@ def _numeric_traits(cls):
 def test_scanner_class_tables_match_the_library():
     """Fact: every numeric trait of every model, coupling and noise class is an NArray, except noise ntau
     (Float) and noise_seed (Int); the stochastic integrators are exactly the scanner's list."""
-    assert pitfalls.MODELS == _classes(models, models.Model)
-    assert pitfalls.COUPLINGS == _classes(coupling, coupling.Coupling) - {"SparseCoupling"}
-    assert pitfalls.NOISES == _classes(noise, noise.Noise)
+    assert _classes(models, models.Model) == pitfalls.MODELS
+    assert _classes(coupling, coupling.Coupling) - {"SparseCoupling"} == pitfalls.COUPLINGS
+    assert _classes(noise, noise.Noise) == pitfalls.NOISES
     for name in pitfalls.NARRAY_CLASSES:
         cls = getattr(models, name, None) or getattr(coupling, name, None) or getattr(noise, name)
         not_narray = {n for n, t in _numeric_traits(cls).items() if not isinstance(t, NArray)}
         assert not_narray <= pitfalls.NOT_NARRAY, (name, not_narray)
-    assert pitfalls.STOCHASTIC == {n for n in _classes(integrators, integrators.IntegratorStochastic)}
+    assert {n for n in _classes(integrators, integrators.IntegratorStochastic)} == pitfalls.STOCHASTIC
 
 
 @pytest.mark.parametrize("cls, kw", sorted(pitfalls.WRONG_KWARGS))

@@ -8,8 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_archive_files import hand_built_v1
-from test_archive_fixtures import ROOT, LiveWriter
+from helpers.archive_data import ROOT, LiveWriter, hand_built_v1
 
 from evolve.archive import open_for_reading
 from evolve.cli import main

@@ -22,7 +22,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 ANTHROPIC_KEYS = {"model", "messages", "system", "max_tokens", "temperature", "top_p", "top_k", "stop_sequences",
                   "stream", "metadata", "thinking", "tools", "tool_choice", "service_tier", "context_management"}
@@ -88,7 +89,7 @@ class WireServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "WireServer":
+    def __enter__(self) -> WireServer:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -12,7 +12,8 @@ Trace numbers have full precision; comparisons allow a 1e-6 relative slack for f
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from evolve.checks import CheckContext, CheckResult
 

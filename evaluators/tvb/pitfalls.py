@@ -15,18 +15,13 @@ import re
 from evolve import tamper
 from evolve.plugin import Pitfall
 
-MODELS = frozenset("""CoombesByrne CoombesByrne2D DecoBalancedExcInh DumontGutkin Epileptor Epileptor2D EpileptorCodim3
-EpileptorCodim3SlowMod EpileptorRestingState GastSchmidtKnosche_SD GastSchmidtKnosche_SF Generic2dOscillator Hopfield
-JansenRit KIonEx Kuramoto LarterBreakspear Linear MontbrioPazoRoxin ReducedSetFitzHughNagumo ReducedSetHindmarshRose
-ReducedWongWang ReducedWongWangExcInh SupHopf WilsonCowan ZerlautAdaptationFirstOrder ZerlautAdaptationSecondOrder
-ZetterbergJansen""".split())
-COUPLINGS = frozenset("Difference HyperbolicTangent Kuramoto Linear PreSigmoidal Scaling Sigmoidal SigmoidalJansenRit".split())
+MODELS = frozenset(["CoombesByrne", "CoombesByrne2D", "DecoBalancedExcInh", "DumontGutkin", "Epileptor", "Epileptor2D", "EpileptorCodim3", "EpileptorCodim3SlowMod", "EpileptorRestingState", "GastSchmidtKnosche_SD", "GastSchmidtKnosche_SF", "Generic2dOscillator", "Hopfield", "JansenRit", "KIonEx", "Kuramoto", "LarterBreakspear", "Linear", "MontbrioPazoRoxin", "ReducedSetFitzHughNagumo", "ReducedSetHindmarshRose", "ReducedWongWang", "ReducedWongWangExcInh", "SupHopf", "WilsonCowan", "ZerlautAdaptationFirstOrder", "ZerlautAdaptationSecondOrder", "ZetterbergJansen"])
+COUPLINGS = frozenset(["Difference", "HyperbolicTangent", "Kuramoto", "Linear", "PreSigmoidal", "Scaling", "Sigmoidal", "SigmoidalJansenRit"])
 NOISES = frozenset({"Additive", "Multiplicative"})
 NARRAY_CLASSES = MODELS | COUPLINGS | NOISES
 # Numeric keywords of those classes that are NOT NArray traits (a Python number is right for them).
 NOT_NARRAY = frozenset({"ntau", "noise_seed"})
-STOCHASTIC = frozenset("EulerStochastic HeunStochastic Dop853Stochastic Dopri5Stochastic IdentityStochastic "
-                       "VODEStochastic".split())
+STOCHASTIC = frozenset(["EulerStochastic", "HeunStochastic", "Dop853Stochastic", "Dopri5Stochastic", "IdentityStochastic", "VODEStochastic"])
 
 WRONG_NAMES = {  # (module, wrong attribute) -> the right one
     ("monitors", "SEEG"): "monitors.iEEG", ("monitors", "BOLD"): "monitors.Bold",

@@ -14,7 +14,7 @@ Memory: 8 bytes per trial of the runs written in this process.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import duckdb
 import numpy as np
@@ -29,7 +29,7 @@ class RunContents:
         self.keys: set[str] = set(keys)
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection, run_id: str) -> "RunContents":
+    def load(cls, con: duckdb.DuckDBPyConnection, run_id: str) -> RunContents:
         libraries = [r[0] for r in con.execute("SELECT DISTINCT library_id FROM trials WHERE run_id = ?",
                                                [run_id]).fetchall()]
         idents = con.execute("SELECT ident FROM trials WHERE run_id = ?", [run_id]).fetchnumpy()["ident"]

@@ -10,6 +10,7 @@ failed export leaves nothing behind.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -79,7 +80,7 @@ def score_text(reader, run_id: str, library_id: str) -> str:
 
 
 def changelog(reader, library: Library, run_id: str, walk: list[dict], score: str) -> str:
-    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     lines = [f"# Changelog: library {library.short_id}", "",
              f"Exported on {today} from run {run_id} of {reader.path}. Score: {score}.",
              f"Skills: {', '.join(library.skills)}. Newest change first; ids are the first 12 characters.", ""]
@@ -90,10 +91,8 @@ def changelog(reader, library: Library, run_id: str, walk: list[dict], score: st
         lines.append(f"## {row['ancestor_id'][:12]}: {generation}{row.get('operator') or 'unknown operator'}{origin}")
         lines.append("")
         if parents:
-            try:
+            with contextlib.suppress(ArchiveError):  # a parent from outside this archive: no diff to show
                 lines.append(f"Changed skills: {reader.library(parents[0]).diff(reader.library(row['ancestor_id']))}")
-            except ArchiveError:
-                pass  # a parent from outside this archive: no diff to show
         note = (row.get("note") or "").strip()
         lines += ([note] if note else ["(no note)"]) + [""]
     return "\n".join(lines).rstrip() + "\n"

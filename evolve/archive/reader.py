@@ -30,7 +30,7 @@ class Reader(Reads):
             self._con.close()
             self._con = None
 
-    def __enter__(self) -> "Reader":
+    def __enter__(self) -> Reader:
         return self
 
     def __exit__(self, *exc) -> None:

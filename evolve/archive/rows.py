@@ -14,7 +14,8 @@ import zlib
 from contextlib import contextmanager
 from types import SimpleNamespace
 from operator import attrgetter, itemgetter
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -62,7 +63,7 @@ CALL_SCHEMA = pa.schema([
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def ident(run_id: str, library_id: str | None, key: str) -> int:
@@ -91,7 +92,7 @@ def _bits(text: str) -> int:
     return zlib.crc32(data) << 32 | zlib.adler32(data)
 
 
-def fallback_key(result: "TrialResult") -> str:
+def fallback_key(result: TrialResult) -> str:
     """A key for a trial that went missing before its prompt existed (trial.py leaves its key empty).
     trials.insert_trials builds the same text in SQL: change both together."""
     return _fallback(result.goal, result.model, result.seed)
@@ -101,7 +102,7 @@ def _fallback(goal: str, model: str, seed: int) -> str:
     return f"missing:{goal}:{model}:{seed}"
 
 
-def trial_table(run_id: str, generation: int, items: Sequence[tuple[str | None, "TrialResult"]], condition: str,
+def trial_table(run_id: str, generation: int, items: Sequence[tuple[str | None, TrialResult]], condition: str,
                 costs: Mapping[str, float | None], verdicts: Mapping[str, Any]) -> pa.Table:
     """`items` are (library_id, result) pairs; `costs` and `verdicts` are keyed by trial key."""
     with no_gc():
@@ -135,7 +136,7 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
     status = [r.status for r in results]
     scored = [s == "scored" for s in status]
     # a scored result also replaces a key-less missing row of the same cell: `supersedes` is that row's ident
-    replaces = np.fromiter([ok and bool(r.key) for r, ok in zip(results, scored)], bool, n)
+    replaces = np.fromiter([ok and bool(r.key) for r, ok in zip(results, scored, strict=False)], bool, n)
     idents, supersedes = _idents(run_id, library, keys, replaces, goal, model, seed)
     transcript, turns, prompt_tokens, completion_tokens = _transcript(results)
     judged = [verdicts.get(k) for k in keys] if verdicts else [_verdict(getattr(r, "judge", None)) for r in results]
@@ -150,7 +151,7 @@ def _trial_table(run_id, generation, items, condition, costs, verdicts) -> pa.Ta
         "seed": seed, "trial_key": keys, "ident": idents, "supersedes": supersedes,
         "injected": [r.injected for r in results],
         "used": [r.used for r in results], "over_budget": [r.over_budget for r in results],
-        "status": status, "score": [r.score if ok else None for r, ok in zip(results, scored)],
+        "status": status, "score": [r.score if ok else None for r, ok in zip(results, scored, strict=False)],
         "executed": [bool(r.executed) for r in results], "turns": turns,
         "stop_reason": [r.stop_reason for r in results], "missing_reason": [r.missing_reason for r in results],
         "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
@@ -259,13 +260,13 @@ def _checks(results) -> pa.Array:
 def call_table(run_id: str, first_id: int, records: Iterable[CallRecord], generation: int | None) -> pa.Table:
     cols: dict[str, list] = {name: [] for name in CALL_SCHEMA.names}
     for offset, c in enumerate(records):
-        started = dt.datetime.fromtimestamp(c.started_at, dt.timezone.utc).replace(tzinfo=None) \
+        started = dt.datetime.fromtimestamp(c.started_at, dt.UTC).replace(tzinfo=None) \
             if c.started_at else None
         values = (first_id + offset, run_id, generation, c.role, c.model, c.resolved_model, bool(c.ok),
                   c.prompt_tokens or 0, c.completion_tokens or 0, float(c.latency_s or 0.0), c.cost_usd,
                   c.attempts, c.error, started, getattr(c, "cached_tokens", None), getattr(c, "prompt_s", None),
                   getattr(c, "generation_s", None), getattr(c, "request", None), getattr(c, "uid", None))
-        for name, value in zip(CALL_SCHEMA.names, values):
+        for name, value in zip(CALL_SCHEMA.names, values, strict=False):
             cols[name].append(value)
     return pa.table(cols, schema=CALL_SCHEMA)
 

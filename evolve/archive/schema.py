@@ -205,7 +205,7 @@ def migrate(con: duckdb.DuckDBPyConnection, current: int) -> int:
     """Apply MIGRATIONS[current:] and rebuild the views, in one transaction. Returns the new version."""
     if current >= SCHEMA_VERSION:
         return current
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("BEGIN TRANSACTION")
     try:
         for version in range(current + 1, SCHEMA_VERSION + 1):

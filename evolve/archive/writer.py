@@ -23,7 +23,8 @@ import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import duckdb
 import numpy as np
@@ -54,7 +55,7 @@ class Archive(Reads):
         self.snapshot_error: str | None = None  # why the last snapshot could not be published, if it failed
 
     @classmethod
-    def open(cls, path: Path | str, *, snapshot_interval_s: float = 0.0, snapshots: bool = True) -> "Archive":
+    def open(cls, path: Path | str, *, snapshot_interval_s: float = 0.0, snapshots: bool = True) -> Archive:
         path = Path(path)
         refuse_if_held(path)
         version = inspect(path)  # read-only first: a bad file is refused before anything writes to it
@@ -88,14 +89,14 @@ class Archive(Reads):
             self._con = None
             HELD.discard(self.path.resolve())
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator["Archive"]:
+    def transaction(self) -> Iterator[Archive]:
         """All writes inside commit together or not at all; nesting joins the outer transaction."""
         with self._lock:
             if self._depth:
@@ -216,7 +217,7 @@ class Archive(Reads):
 
     # -- trials, calls, events ---------------------------------------------------------------------------
 
-    def record_trials(self, run_id: str, generation: int, results: Iterable["TrialResult"], *,
+    def record_trials(self, run_id: str, generation: int, results: Iterable[TrialResult], *,
                       condition: str = "population", library_id: Any = _KEEP,
                       costs: Mapping[str, float | None] | None = None, verdicts: Mapping[str, Any] | None = None
                       ) -> int:
@@ -234,13 +235,13 @@ class Archive(Reads):
 
     def _record_trials(self, run_id, generation, results, condition, library_id, costs, verdicts) -> int:
         libs = [r.library_id for r in results] if library_id is _KEEP else [library_id] * len(results)
-        items = list(zip(libs, results))
+        items = list(zip(libs, results, strict=False))
         if not items:
             return 0
         table = rows.trial_table(run_id, generation, items, condition, costs, verdicts)
         idents = table["ident"].to_numpy()
         if len(np.unique(idents)) < len(idents):  # (equal identities have equal idents) a repeat in the batch:
-            chosen: dict[tuple, tuple[str | None, "TrialResult"]] = {}  # one per identity, a scored one if any
+            chosen: dict[tuple, tuple[str | None, TrialResult]] = {}  # one per identity, a scored one if any
             for lib, result in items:
                 ident = (lib, result.key or rows.fallback_key(result))
                 if ident not in chosen or (result.status == "scored" and chosen[ident][1].status != "scored"):
@@ -260,7 +261,7 @@ class Archive(Reads):
             return insert_trials(self._con, table, self._next_id("trials", "trial_id", table.num_rows),
                                  maybe_known=maybe_known, with_totals=with_totals)
 
-    def record_calls(self, run_id: str, records: Iterable["CallRecord"], generation: int | None = None
+    def record_calls(self, run_id: str, records: Iterable[CallRecord], generation: int | None = None
                      ) -> list[int]:
         """Record model calls in one bulk insert; returns their call ids (for an edge's `mutator_call`)."""
         records = list(records)

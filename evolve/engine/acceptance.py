@@ -7,7 +7,7 @@ dropped and counted, never read as zeros: a child must not win because its paren
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 from ..stats import Interval, bootstrap_mean
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 from ..config import Config
 from ..goals import Goal
@@ -151,7 +151,7 @@ class Engine:
         fresh = self.client.drain()
         if fresh:
             ids = self.archive.record_calls(self.run_id, fresh, generation)
-            self._call_ids.update({id(r): i for r, i in zip(fresh, ids)})
+            self._call_ids.update({id(r): i for r, i in zip(fresh, ids, strict=True)})
 
     def requests(self, library_id: str | None, goals: list[Goal], seeds, generation: int,
                  condition: str | None = None) -> list[TrialRequest]:

@@ -14,7 +14,8 @@ import concurrent.futures as cf
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, TypeVar
+from typing import Protocol, TypeVar
+from collections.abc import Callable, Sequence
 
 from ..goals import Goal
 from ..library import Library

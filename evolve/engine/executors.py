@@ -8,7 +8,7 @@ threads for "local", a `RayExecutor` (evolve.engine.ray_executor) whose calls la
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .executor import Executor, LocalExecutor
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..config import LibraryLimits
 from ..leakage import DEFAULT_N, ngrams

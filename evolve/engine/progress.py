@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, TextIO
+from typing import TextIO
+from collections.abc import Callable, Mapping
 
 
 @dataclass

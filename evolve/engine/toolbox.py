@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import math
 import random
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from .operators.base import Operator
 

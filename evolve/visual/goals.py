@@ -50,7 +50,7 @@ def heatmap(rows: list[dict], query: str) -> Chart:
         axes = figure.subplots(len(panels), 1, squeeze=False, sharex=True,
                                height_ratios=[max(1, len(goals)) for _, goals, _ in panels])[:, 0]
         image = None
-        for ax, (split, goals, values) in zip(axes, panels):
+        for ax, (split, goals, values) in zip(axes, panels, strict=False):
             data = np.ma.masked_invalid(np.array([[np.nan if v is None else v for v in row] for row in values],
                                                  dtype=float))
             image = ax.imshow(data, vmin=0, vmax=1, cmap="viridis", aspect="auto", interpolation="nearest")

@@ -44,7 +44,7 @@ def outcomes(rows: list[dict], query: str) -> Chart:
         deltas.barh(ys, [v or 0 for v in values],
                     color=[COLOURS["test"] if (v or 0) >= 0 else COLOURS["best"] for v in values])
         deltas.axvline(0, color="#666666", lw=0.8)
-        for y, row in zip(ys, mine):
+        for y, row in zip(ys, mine, strict=False):
             text = "no val pair" if row["mean_val_delta"] is None else \
                 f"{row['mean_val_delta']:+.3f} (n={row['n_delta']})"
             deltas.annotate(text, (0, y), xytext=(4, 0), textcoords="offset points", va="center", fontsize=7)
@@ -74,7 +74,7 @@ def refusals(rows: list[dict], query: str) -> Chart:
         for i, operator in enumerate(operators):
             widths = [reasons[r].get(operator, 0) for r in order]
             ax.barh(range(len(order)), widths, left=left, color=palette[i % len(palette)], label=operator)
-            left = [a + b for a, b in zip(left, widths)]
+            left = [a + b for a, b in zip(left, widths, strict=False)]
         ax.set_yticks(range(len(order)), [_cut(r) for r in order], fontsize=7.5)
         ax.invert_yaxis()
         ax.set_xlabel("children refused")

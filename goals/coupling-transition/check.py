@@ -44,7 +44,7 @@ def activity_profile(ctx):
     values, error = _numbers(ctx, "mean_activity")
     if error:
         return CheckResult(name, False, error)
-    off = [(g, v, r) for g, v, r in zip(STRENGTHS, values, REFERENCE_ACTIVITY) if abs(v - r) > TOLERANCE]
+    off = [(g, v, r) for g, v, r in zip(STRENGTHS, values, REFERENCE_ACTIVITY, strict=False) if abs(v - r) > TOLERANCE]
     if not off:
         return CheckResult(name, True, f"mean_activity {[round(v, 3) for v in values]} matches the expected sweep within ±{TOLERANCE}")
     shown = "; ".join(f"G={g:g}: {v:.3f} (expected {r:.3f} ± {TOLERANCE})" for g, v, r in off)

@@ -21,7 +21,7 @@ def mean_activity(times, s):
 
 
 def transition(strengths, activity):
-    above = [g for g, s in zip(strengths, activity) if s > THRESHOLD]
+    above = [g for g, s in zip(strengths, activity, strict=False) if s > THRESHOLD]
     return above[0] if above else None
 
 

@@ -48,16 +48,16 @@ def _grid(ctx):
     if xs is None or fs is None:
         return CheckResult(name, False, "results.json needs 'grid_x0' and 'grid_seizure_fractions' as lists of "
                                         "4 numbers")
-    if any(abs(a - b) > 1e-6 for a, b in zip(xs, GRID)):
+    if any(abs(a - b) > 1e-6 for a, b in zip(xs, GRID, strict=False)):
         return CheckResult(name, False, f"'grid_x0' = {xs}; expected {GRID} in this order")
     if fs[0] > 0.02:
         return CheckResult(name, False, f"seizure fraction at x0 = -2.2 is {fs[0]:g}; a region at -2.2 should not "
                                         "seize after the first 500 ms (expected ≤ 0.02); discard the first 500 ms "
                                         "and use r = 0.005")
-    if not all(b - a >= 0.03 for a, b in zip(fs[1:], fs[2:])) or fs[1] < 0.1:
+    if not all(b - a >= 0.03 for a, b in zip(fs[1:], fs[2:], strict=False)) or fs[1] < 0.1:
         return CheckResult(name, False, f"'grid_seizure_fractions' = {fs}; expected the fraction to grow with x0 "
                                         "from about 0.25 at -2.0 to about 0.45 at -1.6")
-    return CheckResult(name, True, f"seizure fractions {['%.3f' % f for f in fs]} grow with x0")
+    return CheckResult(name, True, f"seizure fractions {[f'{f:.3f}' for f in fs]} grow with x0")
 
 
 def _focal(ctx):

@@ -79,10 +79,10 @@ def _focal_x0(ctx):
             continue
         x0 = (model.get("params") or {}).get("x0", (model.get("defaults") or {}).get("x0"))
         seen.append(x0)
-        if isinstance(x0, dict) and isinstance(x0.get("min"), (int, float)) and isinstance(x0.get("max"), (int, float)):
-            if X0_BACKGROUND[0] <= x0["min"] <= X0_BACKGROUND[1] and X0_FOCUS[0] <= x0["max"] <= X0_FOCUS[1]:
-                return CheckResult(name, True, f"Epileptor x0 ranged from {x0['min']:g} to {x0['max']:g} "
-                                               f"across {x0.get('shape')} regions")
+        if (isinstance(x0, dict) and isinstance(x0.get("min"), (int, float)) and isinstance(x0.get("max"), (int, float))
+                and X0_BACKGROUND[0] <= x0["min"] <= X0_BACKGROUND[1] and X0_FOCUS[0] <= x0["max"] <= X0_FOCUS[1]):
+            return CheckResult(name, True, f"Epileptor x0 ranged from {x0['min']:g} to {x0['max']:g} "
+                                           f"across {x0.get('shape')} regions")
     if not seen:
         return CheckResult(name, False, "expected a models.Epileptor run; none was recorded")
     shown = "; ".join(f"{v.get('shape')} from {v.get('min')} to {v.get('max')}" if isinstance(v, dict) else str(v)

@@ -38,7 +38,7 @@ def _grid(ctx):
 
 def _same(values, expected):
     return isinstance(values, list) and len(values) == len(expected) and all(
-        _num(v) and abs(v - e) <= 1e-9 + 1e-6 * abs(e) for v, e in zip(values, expected))
+        _num(v) and abs(v - e) <= 1e-9 + 1e-6 * abs(e) for v, e in zip(values, expected, strict=False))
 
 
 def _reported(ctx):
@@ -74,7 +74,7 @@ def _science(ctx):
     grid = _grid(ctx)
     if grid is None:
         return CheckResult(name, False, "needs a 4 x 2 'mean_fc_grid'")
-    rows = ", ".join(f"G={g:g}: [{r[0]:.3f}, {r[1]:.3f}]" for g, r in zip(COUPLINGS, grid))
+    rows = ", ".join(f"G={g:g}: [{r[0]:.3f}, {r[1]:.3f}]" for g, r in zip(COUPLINGS, grid, strict=False))
     ok = (all(v <= LOW_MAX for v in grid[0] + grid[1]) and all(SYNC[0] <= v <= SYNC[1] for v in grid[2])
           and all(v <= HIGH_MAX for v in grid[3]))
     if not ok:

@@ -72,7 +72,7 @@ def _fluctuations(ctx):
     name = "noise_sustains_fluctuations"
     det, sto, ratio = (number(ctx, k) for k in ("std_deterministic", "std_stochastic", "std_ratio"))
     if None in (det, sto, ratio):
-        missing = [k for k, v in zip(("std_deterministic", "std_stochastic", "std_ratio"), (det, sto, ratio)) if v is None]
+        missing = [k for k, v in zip(("std_deterministic", "std_stochastic", "std_ratio"), (det, sto, ratio), strict=False) if v is None]
         return CheckResult(name, False, f"results.json needs finite numbers under {', '.join(missing)}")
     if not sto > det:
         return CheckResult(name, False, f"expected the stochastic run to fluctuate more than the deterministic one; got "

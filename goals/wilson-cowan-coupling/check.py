@@ -64,9 +64,9 @@ def _increases(ctx):
     lists, err = _lists(ctx)
     if err:
         return CheckResult(name, False, err)
-    pairs = sorted(zip(*lists))
+    pairs = sorted(zip(*lists, strict=False))
     means = [m for _, m in pairs]
-    if all(a < b for a, b in zip(means, means[1:])):
+    if all(a < b for a, b in zip(means, means[1:], strict=False)):
         return CheckResult(name, True, "mean E rises with coupling: " + ", ".join(f"{m:.3f}" for m in means))
     return CheckResult(name, False, "expected mean E to rise with coupling strength; sorted by strength got "
                                     + ", ".join(f"a={s:g}: {m:.4g}" for s, m in pairs))
@@ -78,9 +78,9 @@ def _values(ctx):
     if err:
         return CheckResult(name, False, err)
     strengths, means = lists
-    if any(abs(a - b) > 1e-9 + 1e-6 * b for a, b in zip(strengths, STRENGTHS)):
+    if any(abs(a - b) > 1e-9 + 1e-6 * b for a, b in zip(strengths, STRENGTHS, strict=False)):
         return CheckResult(name, False, f"expected coupling_strengths = {STRENGTHS}; got {strengths}")
-    for s, m, (lo, hi) in zip(strengths, means, MEAN_E):
+    for s, m, (lo, hi) in zip(strengths, means, MEAN_E, strict=False):
         if not lo <= m <= hi:
             return CheckResult(name, False, f"mean E at coupling {s:g} = {m:.4g} is outside the expected range "
                                             f"[{lo:g}, {hi:g}] (average E over time after 500 ms and over all regions)")

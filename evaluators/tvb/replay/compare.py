@@ -74,7 +74,7 @@ def _check_claims(record: dict, what: str) -> None:
     conn = record.get("connectivity") if isinstance(record.get("connectivity"), dict) else {}
     model = record.get("model") if isinstance(record.get("model"), dict) else {}
     best = 0.0
-    for k, (out, mon) in enumerate(zip(outputs, monitors)):
+    for k, (out, mon) in enumerate(zip(outputs, monitors, strict=False)):
         if not isinstance(out, dict) or not isinstance(mon, dict):
             raise Forged(f"{what}: malformed output {k + 1}")
         samples = out.get("samples")
@@ -95,7 +95,7 @@ def _check_claims(record: dict, what: str) -> None:
                 None if str(mon.get("class")).startswith("AfferentCoupling") else len(model.get("variables_of_interest") or []))
             expected = [nvoi, nodes, modes]
             if not isinstance(shape, list) or len(shape) != 3 or any(
-                    e is not None and s != e for s, e in zip(shape, expected)):
+                    e is not None and s != e for s, e in zip(shape, expected, strict=False)):
                 raise Forged(f"{what}: monitor {k + 1} ({mon.get('class')}) claims samples of shape {shape}; the "
                              f"described monitor produces {expected}")
         period = out.get("period")
@@ -118,7 +118,7 @@ def _compare(record: dict, outputs: list, taken: int, state: _SimState, what: st
         raise Forged(f"{what}: claims {record.get('steps')} integration steps, the re-run took {taken}")
     bitwise, worst, produced = 0, 0.0, 0.0
     dt = float(state.sim.integrator.dt)
-    for k, ((times, data), claim, monitor) in enumerate(zip(outputs, claimed, state.sim.monitors)):
+    for k, ((times, data), claim, monitor) in enumerate(zip(outputs, claimed, state.sim.monitors, strict=False)):
         mname = f"monitor {k + 1} ({type(monitor).__name__})"
         actual = _stats(times, data)
         if claim.get("samples") != actual["samples"]:

@@ -10,6 +10,7 @@ threads).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -101,14 +102,10 @@ def _run_child(evidence_dir: Path, goal_dir: Path, timeout_s: float, memory_mb: 
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def _read_report(path: Path) -> Any:

@@ -215,7 +215,7 @@ def _execute(state: _SimState, record: dict, replay: _Replay, what: str) -> tupl
     taken, count = n_steps, 0
     try:
         for output in gen:
-            for tl, xl, item in zip(ts, xs, output):
+            for tl, xl, item in zip(ts, xs, output, strict=False):
                 if item is not None:
                     tl.append(item[0])
                     xl.append(item[1])
@@ -234,7 +234,7 @@ def _execute(state: _SimState, record: dict, replay: _Replay, what: str) -> tupl
                 raise Forged(f"{what}: claims to stop after {stop_at} steps but produces no output there")
     finally:
         gen.close()
-    outputs = [(numpy.array(t), numpy.array(x)) for t, x in zip(ts, xs)]
+    outputs = [(numpy.array(t), numpy.array(x)) for t, x in zip(ts, xs, strict=False)]
     state.step = int(sim.current_step)
     return outputs, taken
 

@@ -60,7 +60,7 @@ class ReplayedRun:
         include every name in `voi`; None when there is none or it produced no sample."""
         classes = (monitor_class,) if isinstance(monitor_class, str) else monitor_class
         wanted = (voi,) if isinstance(voi, str) else tuple(voi)
-        for i, (desc, (times, data)) in enumerate(zip(self.monitors, self.outputs)):
+        for i, (desc, (times, data)) in enumerate(zip(self.monitors, self.outputs, strict=False)):
             if classes and desc.get("class") not in classes:
                 continue
             if any(name not in (desc.get("voi_names") or []) for name in wanted):

@@ -18,7 +18,7 @@ import random
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ...config import LibraryLimits
 from ...leakage import shared_ngrams
@@ -29,8 +29,7 @@ from .base import Failure, OperatorDeclined
 
 SYSTEM_TEMPLATE = "mutator_system.md.j2"
 MAX_SHOWN_FAILURES = 3  # a 1.5B mutator loses the thread with more; the worst ones come first anyway
-_STOPWORDS = frozenset("a an and are as at be by for from how in into is it its of on or the to use used uses "
-                       "using when with what which while".split())
+_STOPWORDS = frozenset(["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "into", "is", "it", "its", "of", "on", "or", "the", "to", "use", "used", "uses", "using", "when", "with", "what", "which", "while"])
 
 
 def ask(client: ModelClient, template: str, **values) -> Completion:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from statistics import mean
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import dspy
 
@@ -145,7 +145,7 @@ class Scorer:
         if len(results) != len(wanted):
             raise Escalate(RuntimeError(f"the trial callable returned {len(results)} results for {len(wanted)} goals"))
         self.trials += len(wanted)
-        for g, (score, feedback) in zip(wanted, results):
+        for g, (score, feedback) in zip(wanted, results, strict=False):
             scored[g] = (None if score is None else float(score), feedback or "")
         return scored[goal]
 
@@ -161,7 +161,7 @@ class Scorer:
             if not goals:
                 continue
             child, base = [scored[g][0] for g in goals], [parent[g][0] for g in goals]
-            gain = mean(c - p for c, p in zip(child, base))
+            gain = mean(c - p for c, p in zip(child, base, strict=False))
             if gain > 0 and (found is None or gain > found.gain):
                 found = Best(body, gain, goals, mean(base), mean(child))
         return found

@@ -22,7 +22,7 @@ never calls a language model: it builds the candidate library (parents[0] with t
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .base import OperatorDeclined, Proposal
 from .dspy_lm import MUTATOR, BudgetSpent, ClientEngine, Escalate, Truncated, isolated, mutator_lm
