@@ -60,7 +60,3 @@ class Stopper:
         """Per role, what the run has spent: earlier invocations plus this one."""
         now = self.cost_by_role()
         return {role: self.spent_before.get(role, 0.0) + now.get(role, 0.0) for role in {*self.spent_before, *now}}
-
-    @property
-    def elapsed_s(self) -> float:
-        return self.clock() - self.started
