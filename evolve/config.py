@@ -27,6 +27,8 @@ class Paths:
 class LibraryLimits:
     max_skill_bytes: int = field(default=16_384, metadata={"min": 256})
     max_library_bytes: int = field(default=65_536, metadata={"min": 256})
+    verify_examples: bool = True  # a child's new or changed '# complete example' blocks must run (evolve run)
+    example_timeout_s: float = field(default=300.0, metadata={"min": 1})
 
 
 @dataclass(frozen=True)

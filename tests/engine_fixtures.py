@@ -48,10 +48,14 @@ class RuleModel(CustomLLM):
     """Replies computed from the request: the student by the marker, the mutator with a fixed rewrite.
     Each student call appends a line to `log` (when set) so a test can see progress from another process."""
 
-    def __init__(self, log: Path | None = None, malformed_first: bool = False, helpful: bool = True):
+    def __init__(self, log: Path | None = None, malformed_first: bool = False, helpful: bool = True,
+                 example_imports: list[str] | None = None):
         super().__init__()
         self.log = log
         self.helpful = helpful  # False: the rewrite changes the skill without the marker (a child no better)
+        # per mutator call, the module its rewrite's '# complete example' imports (none left: no example)
+        self.example_imports = list(example_imports or [])
+        self.mutator_prompts: list[str] = []
         # The first student reply also sends a display message whose text/plain is not text (public IPython API):
         # a notebook's malformed output must be its own failure, never the run's.
         self.malformed_first = malformed_first
@@ -64,6 +68,11 @@ class RuleModel(CustomLLM):
         text = "\n".join(str(m.get("content", "")) for m in messages)
         if model.endswith("mutator"):
             reply = REWRITE.format(marker=MARKER if self.helpful else "no marker")
+            self.mutator_prompts.append(text)
+            if self.example_imports:
+                module = self.example_imports.pop(0)
+                example = f"\n```python\n# complete example\nimport {module}\nprint('runs')\n```\n```"
+                reply = reply[: -len("```")] + example
         elif model.endswith("judge"):  # a rubric verdict: higher for a notebook that ran its record() calls
             good = 5 if "record(" in text else 2
             reply = json.dumps({"correctness": good, "code_quality": 4, "scientific_validity": good,
@@ -89,15 +98,17 @@ class RuleModel(CustomLLM):
                                             "total_tokens": words + len(reply.split())})
 
 
-def install(log: Path | None = None, malformed_first: bool = False, helpful: bool = True) -> RuleModel:
-    handler = RuleModel(log, malformed_first, helpful)
+def install(log: Path | None = None, malformed_first: bool = False, helpful: bool = True,
+            example_imports: list[str] | None = None) -> RuleModel:
+    handler = RuleModel(log, malformed_first, helpful, example_imports)
     others = [p for p in (litellm.custom_provider_map or []) if p["provider"] != "rules"]
     litellm.custom_provider_map = others + [{"provider": "rules", "custom_handler": handler}]
     litellm.utils.custom_llm_setup()
     return handler
 
 
-def write_config(folder: Path, judge: bool = False, race: dict | None = None, **run) -> Path:
+def write_config(folder: Path, judge: bool = False, race: dict | None = None, verify_examples: bool = False,
+                 **run) -> Path:
     """A complete config file for a tiny run in `folder` (its archive, state and stop file live there). Decisions
     are single-sample unless `race` gives [race] settings (racing adds trials; its own tests turn it on)."""
     settings = {"generations": 2, "children": 1, "population": 2, "train_seeds": 1, "val_seeds": 1,
@@ -105,6 +116,10 @@ def write_config(folder: Path, judge: bool = False, race: dict | None = None, **
                 "stop_file": str(folder / "STOP"), "train_goals": [], "val_goals": [], "test_goals": [], **run}
     lines = [f"{k} = {_toml(v)}" for k, v in settings.items()]
     text = f"""
+[library]
+verify_examples = {_toml(verify_examples)}
+example_timeout_s = 60.0
+
 [paths]
 skills = "{FIXTURES / 'engine_seed'}"
 goals = "{FIXTURES / 'engine_goals'}"

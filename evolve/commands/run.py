@@ -113,7 +113,7 @@ def run(args, config) -> int:
                 _write_html(archive, run_id, config, progress.event)
 
         engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, stopper, progress,
-                        journal=journal, on_generation=on_generation)
+                        journal=journal, on_generation=on_generation, verify=_example_verifier(config, session))
         previous = _on_interrupt(stopper, progress)
         try:
             outcome = engine.run()
@@ -135,11 +135,25 @@ def run(args, config) -> int:
         finally:
             signal.signal(signal.SIGINT, previous)
             progress.close()
+            session.close()  # the warm kernels waiting for trials that will not come
         report = write_report(engine, Path(config.paths.state) / "runs" / run_id)
         print(report.text)
         print(f"run {run_id}: {outcome}; report in {report.folder}", file=sys.stderr)
         _write_html(archive, run_id, config, lambda line: print(line, file=sys.stderr))
     return INTERRUPTED if stopper.interrupted else outcome.exit_code
+
+
+def _example_verifier(config, session):
+    """verify(child, parent) for the engine: a child's complete examples run in the sandbox ([library]
+    verify_examples; None when off)."""
+    if not config.library.verify_examples:
+        return None
+    from ..engine.examples import ExampleVerifier, sandbox_runner
+
+    ev = config.evaluation
+    run = sandbox_runner(session.plugin.startup_files(), Path(ev.workdir) / "examples",
+                         config.library.example_timeout_s, ev.memory_mb, ev.disk_mb, ev.max_tasks)
+    return ExampleVerifier(run, Path(config.paths.state) / "example-cache").check
 
 
 def turns_notice(run_turns: int, trial_turns: int) -> str | None:

@@ -15,7 +15,7 @@ Contract:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from collections.abc import Callable
 
 from ..config import Config
@@ -65,8 +65,11 @@ class Engine:
     def __init__(self, config: Config, archive, run_id: str, goals: GoalSets, toolbox, executor: Executor,
                  client, stopper: Stopper, progress: Progress,
                  log: Callable[[str], None] | None = None, journal: CallJournal | None = None,
-                 on_generation: Callable[[int], None] | None = None):
+                 on_generation: Callable[[int], None] | None = None,
+                 verify: Callable[[Library, Library | None], list] | None = None):
         self.config, self.settings = config, config.run
+        # verify(child, parent) → problems: the complete examples a child teaches must run (evolve.engine.examples)
+        self.verify = verify
         self.on_generation = on_generation  # called after each generation is committed (e.g. the HTML report)
         self.archive, self.run_id, self.goals = archive, run_id, goals
         self.toolbox, self.executor, self.client = toolbox, executor, client
@@ -292,20 +295,51 @@ class Engine:
                                                           "parent": parent_id, "reason": str(declined)})
             self.log(f"  {operator.name} on {parent_id[:12]}: declined ({declined})")
             return
+        refused = self._admit(g, operator.name, proposal, parents)
+        if refused is None:
+            return
+        # A complete example that does not run goes back to the operator once, with its error, for a repair
+        # of that child (recorded as the same parents' child: the refused one stays in the lineage as refused).
+        example, child = refused
+        repair_input = replace(given, parents=(child,) + tuple(parents[1:]), failures=(example,) + given.failures)
+        try:
+            repaired = call_in_worker(operator.propose, repair_input, self.client)
+        except OperatorDeclined as declined:
+            self.log(f"  {operator.name}: declined to repair {child.short_id} ({declined})")
+            return
+        repaired.note = f"repair of {child.short_id} (its example failed): {repaired.note}"
+        self._admit(g, operator.name, repaired, parents, repair=True)
+
+    def _admit(self, g: int, operator: str, proposal, parents: tuple[Library, ...], repair: bool = False):
+        """Gate a proposal (spec, budgets, leakage, safety, then its complete examples run) and record it as an
+        edge, kept or refused. Returns (a Failure for the operator, the child) when only its examples failed and
+        it may be repaired; None otherwise."""
         with self.archive.transaction():
             self._flush_calls(g)
         call = self._call_ids.get(id(proposal.calls[0])) if proposal.calls else None
         held_out = {goal.slug: goal.request for goal in self.goals.val + self.goals.test}
+        parent = parents[0]
         problems = check_child(proposal.child, parent, held_out, self.config.library)
+        examples_failed = False
+        if not problems and self.verify is not None:
+            problems = self.verify(proposal.child, parent)
+            examples_failed = bool(problems)
         ids = [p.id for p in parents]
         if problems:
             note = f"{proposal.note} | gate: " + "; ".join(p.message for p in problems[:3])
-            self.archive.add_edge(self.run_id, proposal.child, ids, operator.name, note, g, call, accepted=False)
-            self.log(f"  {operator.name} on {parent_id[:12]}: rejected by the gate ({problems[0].message})")
-            return
+            self.archive.add_edge(self.run_id, proposal.child, ids, operator, note, g, call, accepted=False)
+            self.log(f"  {operator} on {parent.id[:12]}: rejected by the gate ({problems[0].message})")
+            if examples_failed and not repair and any(p.code == "example-fails" for p in problems):
+                failing = [p for p in problems if p.code == "example-fails"]
+                return Failure(goal="(the gate: complete examples must run)",
+                               request="Every '# complete example' block in a skill must run as written.",
+                               score=None, feedback="\n".join(p.message for p in failing),
+                               injected=tuple(sorted({p.path.parent.name for p in failing}))), proposal.child
+            return None
         self.libraries[proposal.child.id] = proposal.child
-        self.archive.add_edge(self.run_id, proposal.child, ids, operator.name, proposal.note, g, call)
-        self.log(f"  {operator.name} on {parent_id[:12]} → {proposal.child.short_id}: {proposal.note}")
+        self.archive.add_edge(self.run_id, proposal.child, ids, operator, proposal.note, g, call)
+        self.log(f"  {operator} on {parent.id[:12]} → {proposal.child.short_id}: {proposal.note}")
+        return None
 
     def evaluate_for_operator(self, g: int):
         """evaluate_library for operators that score candidates themselves (DSPy): train trials, recorded under
