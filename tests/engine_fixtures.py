@@ -113,7 +113,8 @@ def write_config(folder: Path, judge: bool = False, race: dict | None = None, ve
     are single-sample unless `race` gives [race] settings (racing adds trials; its own tests turn it on)."""
     settings = {"generations": 2, "children": 1, "population": 2, "train_seeds": 1, "val_seeds": 1,
                 "rescore_seeds": 1, "best_of_n": 1, "operators": ["reflective-rewrite"], "seed": 7,
-                "stop_file": str(folder / "STOP"), "train_goals": [], "val_goals": [], "test_goals": [], **run}
+                "stop_file": str(folder / "STOP"), "train_goals": [], "val_goals": [], "test_goals": [],
+                "report_every": 0, **run}  # (the HTML report at the end only: each one costs a second or two)
     lines = [f"{k} = {_toml(v)}" for k, v in settings.items()]
     text = f"""
 [library]
