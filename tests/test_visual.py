@@ -200,7 +200,7 @@ def test_evolve_report_on_a_live_run_reads_its_snapshot(tmp_path, capsys):
     assert "val-over-trials" in Page(html).images
 
 
-def test_refusal_reasons_name_the_gate_the_minibatch_the_rescore_and_declined_proposals(synthetic_run, tmp_path):
+def test_refusal_reasons_name_the_gate_the_minibatch_the_race_and_declined_proposals(synthetic_run, tmp_path):
     import shutil
 
     from evolve.archive import Archive
@@ -213,13 +213,18 @@ def test_refusal_reasons_name_the_gate_the_minibatch_the_rescore_and_declined_pr
                          generation=2, accepted=False)
         archive.event(g.run_id, "rescore-refused", {"generation": 3, "library": g.kept[3], "val": 0.7})
         archive.event(g.run_id, "declined", {"generation": 3, "operator": "dspy-gepa", "reason": "no train goals"})
+        raced = next(e["child"] for e in g.edges if e["generation"] == 3 and not e["accepted"])
+        archive.event(g.run_id, "race", {"generation": 3, "stage": "minibatch", "challenger": raced,
+                                         "verdict": "not better", "at_cap": False})
+        archive.event(g.run_id, "race", {"generation": 3, "stage": "incumbency", "challenger": g.kept[3],
+                                         "verdict": "undecided", "at_cap": True})
     _, rows = fetched(path, g.run_id)
     reasons = {(r["operator"], r["reason"]): r["children"] for r in rows["refusal_reasons"]}
     assert reasons == {("add-skill", "minibatch: not better than its parent"): 1,
-                       ("compress", "minibatch: not better than its parent"): 1,
+                       ("compress", "minibatch race: not better"): 1,  # (generation 3's refused child)
                        ("crossover", "minibatch: not better than its parent"): 1,
                        ("compress", "gate: library is # bytes"): 1,
-                       ("reflective", "re-score: did not hold up on fresh seeds"): 1,
+                       ("reflective", "incumbency race: undecided at the cap"): 1,
                        ("dspy-gepa", "declined: no train goals"): 1}
     statuses = {n["library_id"]: n["status"] for n in rows["lineage"]}
-    assert statuses[gated.id] == "refused by the gate" and statuses[g.kept[3]] == "lost the re-score"
+    assert statuses[gated.id] == "refused by the gate" and statuses[g.kept[3]] == "lost to the incumbent"

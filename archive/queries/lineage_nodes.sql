@@ -1,7 +1,7 @@
 -- What did each library of a run come from, and what became of it? Per library with an edge in the run: its
 -- parents, generation, operator and note, bytes and skills, val mean and trials, what the run did with it
--- (`status`: seed, manual, refused by the gate, refused on the minibatch, lost the re-score, became best, kept,
--- undecided) and whether it lies on the best library's lineage (`on_best_path`) or is the best (`is_best`).
+-- (`status`: seed, manual, refused by the gate, refused on the minibatch, lost to the incumbent (its re-score or
+-- incumbency race: a `rescore-refused` event), became best, kept, undecided) and whether it lies on the best library's lineage (`on_best_path`) or is the best (`is_best`).
 -- @param run = latest: a run id; 'latest' = the most recently started run
 WITH chosen AS (SELECT CASE WHEN $run = 'latest' THEN latest_run() ELSE $run END AS run_id),
 best AS (SELECT library_id FROM best_so_far WHERE run_id = (SELECT run_id FROM chosen)),
@@ -14,7 +14,7 @@ SELECT p.library_id, p.parents, p.generation, p.operator, p.note, p.accepted, p.
             WHEN p.library_id IN (SELECT library_id FROM said WHERE kind = 'new-best') THEN 'became best'
             WHEN NOT p.accepted AND contains(p.note, ' | gate: ') THEN 'refused by the gate'
             WHEN NOT p.accepted THEN 'refused on the minibatch'
-            WHEN p.library_id IN (SELECT library_id FROM said WHERE kind = 'rescore-refused') THEN 'lost the re-score'
+            WHEN p.library_id IN (SELECT library_id FROM said WHERE kind = 'rescore-refused') THEN 'lost to the incumbent'
             WHEN p.accepted IS NULL THEN 'undecided'
             ELSE 'kept' END AS status,
        p.library_id IN (SELECT ancestor_id FROM path) AS on_best_path,

@@ -24,7 +24,7 @@ MARKERS = {
     "became best": ("o", COLOURS["best"], COLOURS["best"]),
     "kept": ("o", COLOURS["population"], COLOURS["population"]),
     "undecided": ("o", "white", COLOURS["population"]),
-    "lost the re-score": ("o", "white", COLOURS["best-of-n"]),
+    "lost to the incumbent": ("o", "white", COLOURS["best-of-n"]),
     "refused on the minibatch": ("o", "white", "#555555"),
     "refused by the gate": ("x", "#555555", "#555555"),
 }

@@ -82,8 +82,9 @@ def refusals(rows: list[dict], query: str) -> Chart:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="operator", title_fontsize=7)
 
     return Chart("refusals", title, query, "gate: the screen before any trial (spec, bytes, leakage, safety); "
-                 "minibatch: not better than its parent on the same train goals and seeds; re-score: a challenger "
-                 "that did not hold up on fresh val seeds; declined: the operator gave up",
+                 "minibatch: not better than its parent on the same train goals and seeds (a race: its "
+                 "verdict); re-score or incumbency race: a challenger that did not beat the incumbent on fresh val "
+                 "seeds; declined: the operator gave up",
                  draw(paint, 0.9 + 0.32 * len(order)))
 
 
