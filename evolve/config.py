@@ -144,7 +144,8 @@ class RunSettings:
     report_every: int = field(default=1, metadata={"min": 0})
     best_of_n: int = field(default=1, metadata={"min": 0})
     best_of_n_matches_run: bool = True
-    operators: list[str] = field(default_factory=lambda: ["reflective-rewrite", "add-skill", "compress"])
+    operators: list[str] = field(default_factory=lambda: ["reflective-rewrite", "add-skill", "compress",
+                                                          "promote-example"])
     operator_weights: dict[str, float] = field(default_factory=lambda: {"reflective-rewrite": 2.0})
     operator_trial_budget: int = field(default=4, metadata={"min": 0})
     max_trials: int = field(default=0, metadata={"min": 0})

@@ -397,7 +397,7 @@ def test_compress_works_through_the_largest_skills_until_the_library_fits():
 def test_default_toolbox_builds_every_builtin_operator_without_importing_dspy_ones():
     box = default_toolbox()
     assert box.names() == ["reflective-rewrite", "add-skill", "split-skill", "merge-skills", "delete-skill",
-                           "crossover", "compress"]
+                           "crossover", "compress", "promote-example"]
     assert all(box.get(n).name == n for n in box.names())
     # In a fresh interpreter: other test files in this session may have imported the DSPy operators already.
     probe = ("import sys; from evolve.engine.toolbox import default_toolbox; default_toolbox(); "

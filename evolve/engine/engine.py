@@ -283,8 +283,11 @@ class Engine:
         by_slug = self.goals.by_slug()
         failures = tuple(Failure(o.goal, by_slug[o.goal].request, o.score, o.feedback, o.injected, o.code[-3000:])
                          for o in self.board.failures(parent_id, "train") if o.goal in by_slug)
+        successes = tuple(Failure(o.goal, by_slug[o.goal].request, o.score, o.feedback, o.injected, o.code)
+                          for o in self.board.successes(parent_id, "train") if o.goal in by_slug)
         evaluate = self.evaluate_for_operator(g)
         given = OperatorInput(parents=parents, failures=failures, limits=self.config.library, rng=rng,
+                              successes=successes,
                               ancestor=ancestor, train_goals=tuple(goal.slug for goal in self.goals.train),
                               score_library=lambda lib, slugs: [score for score, _ in evaluate(lib, slugs)],
                               evaluate_library=evaluate, trial_budget=self.settings.operator_trial_budget)

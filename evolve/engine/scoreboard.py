@@ -92,6 +92,11 @@ class Scoreboard:
                 cells.setdefault((o.library_id, o.goal, o.condition), []).append(o.score)
         return cells
 
+    def successes(self, library_id: str, split: str = "train") -> list[Outcome]:
+        """Solved trials of the library on `split`, by goal and seed (what execution proved: promote-example)."""
+        found = [o for o in self.of_library(library_id, split) if o.status == "scored" and o.solved]
+        return sorted(found, key=lambda o: (o.goal, o.seed))
+
     def failures(self, library_id: str, split: str = "train") -> list[Outcome]:
         """Scored, unsolved trials of the library on `split`, worst first (what the mutator learns from)."""
         found = [o for o in self.of_library(library_id, split) if o.status == "scored" and not o.solved]

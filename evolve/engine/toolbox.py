@@ -26,12 +26,13 @@ OPERATORS: dict[str, str] = {
     "delete-skill": "evolve.engine.operators.delete_skill:DeleteSkill",
     "crossover": "evolve.engine.operators.crossover:Crossover",
     "compress": "evolve.engine.operators.compress:Compress",
+    "promote-example": "evolve.engine.operators.promote_example:PromoteExample",
     # The DSPy operators score candidates themselves (a trial budget) and import dspy: built only on request.
     "dspy-copro": "evolve.engine.operators.dspy_copro:DspyCopro",
     "dspy-gepa": "evolve.engine.operators.dspy_gepa:DspyGepa",
 }
 DEFAULT_NAMES = ("reflective-rewrite", "add-skill", "split-skill", "merge-skills", "delete-skill", "crossover",
-                 "compress")
+                 "compress", "promote-example")
 
 
 class Toolbox:

@@ -68,6 +68,7 @@ class OperatorInput:
     score_library: ScoreLibrary | None = None
     trial_budget: int = 0  # most trials score_library may be called for (DSPy operators)
     evaluate_library: EvaluateLibrary | None = None  # score_library plus each trial's feedback text (optional)
+    successes: tuple[Failure, ...] = ()  # solved train trials of parents[0] (score 1, code that passed)
 
 
 @dataclass
