@@ -1,7 +1,9 @@
 """A trial: one student model, given some skills, tries to solve one goal. The unit of cost and of evidence.
 
 Turns: the student writes a notebook → it is executed and scored → the feedback goes back → it fixes it, up to
-`max_turns`. The final notebook's score is the trial's score. What each turn does (evolve.repair holds the pieces):
+`max_turns`. The answer is the last notebook executed, unless it did not run and an earlier one did: then the
+last notebook that ran stands (a revision that crashes never replaces one that ran; the choice uses only whether
+a notebook ran, which the student sees, never the hidden checks). The answer's score is the trial's score. What each turn does (evolve.repair holds the pieces):
 - The answer budget is sized to the goal (`answer_tokens`: a margin over the reference solution's length); a
   reply cut off at it is never executed (outcome "cut") and the student is asked for a shorter one.
 - A notebook that fails in a cell gets feedback naming the cell, the line, the error and what the cells before it
@@ -47,7 +49,7 @@ from .routing import Routed, listing, parse_request, route
 from .sandbox import KernelPool
 from .templates import render
 
-HARNESS_VERSION = "4"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
+HARNESS_VERSION = "5"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
 CHARS_PER_TOKEN = 3.5  # Python source, for a BPE tokenizer (Qwen2.5's: 3.3-3.8 on the references)
 
@@ -123,6 +125,8 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     max_tokens = answer_tokens(goal, ctx.settings, role.max_tokens)
     head, exchange = messages[:2], None  # the next call sees the task and only the last exchange about it
     final: Evaluation | None = None
+    standing: Evaluation | None = None  # the last notebook that ran (evolve.trial docstring: the answer)
+    standing_code, standing_turn = "", 0
     executed_notebook = None  # the last notebook run (spliced), what a repair reply continues
     failure: repair.Failure | None = None
     seen_code: set[str] = set()
@@ -215,6 +219,11 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         if evaluation.status != "scored":
             return _missing(goal, library, model, seed, f"evaluation error: {evaluation.error}", started, result)
         final, executed_notebook = evaluation, notebook
+        if evaluation.executed:  # the answer that stands if a later revision does not even run
+            standing, standing_code, standing_turn = evaluation, code, number
+        elif standing is not None:
+            ctx.progress(f"{goal.slug}: turn {number}: the revision did not run; the notebook of turn "
+                         f"{standing_turn}, which ran, stands")
         turn.outcome, turn.score, turn.executed = "evaluated", evaluation.score, evaluation.executed
         turn.error, turn.exec_s = evaluation.error, evaluation.wall_s
         turn.solved = bool(evaluation.executed and evaluation.checks and all(c.passed for c in evaluation.checks))
@@ -233,6 +242,8 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     else:
         last = result.turns[-1].outcome if result.turns else ""
         result.stop_reason = last if last in ("cut", "repeated") else "max-turns"
+    if final is not None and not final.executed and standing is not None:
+        final, previous_code = standing, standing_code  # a revision that crashed never replaces one that ran
     if final is not None and ctx.judge is not None:
         verdict = ctx.judge(goal, final, executed_notebook)
         result.judge = {"status": verdict.status, "scores": dict(verdict.scores), "mean": verdict.mean,

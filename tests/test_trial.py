@@ -173,6 +173,26 @@ def test_max_turns_keeps_the_last_score(tmp_path, goal):
     assert result.stop_reason == "max-turns" and result.score == 0.0 and not result.executed
 
 
+PARTIAL = GOOD.replace("(1, 2, 3)", "(1, 2)")  # runs, writes a wrong total: partly passes its checks
+
+
+def test_a_revision_that_crashes_never_replaces_a_notebook_that_ran(tmp_path, goal):
+    ctx, _ = context(tmp_path, [PARTIAL, BROKEN], max_turns=2, repair="whole")
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    ran = result.turns[0]
+    assert ran.executed and 0 < ran.score < 1 and not result.turns[1].executed
+    assert result.executed and result.score == ran.score  # the notebook that ran stands
+    assert result.stop_reason == "max-turns"
+
+
+def test_a_revision_that_runs_replaces_the_last_one_even_when_it_scores_lower(tmp_path, goal):
+    worse = GOOD.replace("(1, 2, 3)", "(7,)").replace("record(n)", "n")  # runs, records nothing, wrong total
+    ctx, _ = context(tmp_path, [PARTIAL, worse], max_turns=2, repair="whole")
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert [t.executed for t in result.turns] == [True, True]
+    assert result.score == result.turns[1].score < result.turns[0].score  # no oracle picks the best turn
+
+
 def test_a_provider_outage_is_missing_data_and_not_cached(tmp_path, goal):
     down = litellm.ServiceUnavailableError("down", llm_provider="scriptedstudent", model="small")
     ctx, _ = context(tmp_path, [down, down, down])
