@@ -15,6 +15,15 @@ chosen train goals (the gate re-checks the child on its own minibatch); by defau
 valset, so an accepted rewrite is already fully scored and an iteration costs exactly one trial per goal.
 
 Declines when no rewrite beats the parent (paired, missing scores skipped; see dspy_support.Scorer.best).
+
+Why through DSPy and not GEPA's own adapter API (`gepa.optimize(seed_candidate={"body": ...}, adapter=...)`,
+gepa 0.1.4), measured 2026-12 (issue 17): the DSPy layer is 649 lines (dspy_program 205, dspy_lm 104, dspy_gepa
+101, dspy_copro 83, dspy_support 80, dspy_quiet 76), and dspy-copro needs all of it but this module: COPRO exists
+only as a DSPy teleprompter. A `GEPAAdapter` (evaluate a candidate's text on a batch of goals, build the reflective
+dataset from the evaluator's feedback) would replace this module and GEPA's half of dspy_quiet, about 140 lines,
+and would need the Scorer's budget stopper, the trial cache and the paired decline re-done and re-verified against
+the same tests. Less than a quarter of the wrapping for a behaviour risk: kept. Revisit if dspy-copro is dropped,
+when the adapter would replace the whole layer.
 """
 from __future__ import annotations
 
