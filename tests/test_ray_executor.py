@@ -1,4 +1,4 @@
-"""The Ray executor on a real local cluster (a head and a separate worker node, tests/ray_cluster.py) with the
+"""The Ray executor on a real local cluster (a head and a separate worker node, tests/helpers/ray_cluster.py) with the
 scripted world of the engine tests: trials run as Ray tasks on both nodes while the coordinator alone writes the
 archive; a coordinator killed with SIGKILL resumes with every trial recorded once; a worker killed mid-trial
 means the trial runs again (or, past its retries, is recorded missing and run again by --resume), never twice;
@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 
 import engine_fixtures
-import ray_cluster
+from helpers import ray_cluster
 from evolve.archive import open_for_reading
 from evolve.cli import main
 from evolve.config import ExecutorSettings, load_config
 from evolve.engine.executor import TrialRequest
-from evolve.engine.ray_executor import RayExecutor, in_flight_limit, judge_failure
+from evolve.engine.ray_calls import CallLedger
+from evolve.engine.ray_executor import LOST_CALL, RayExecutor, in_flight_limit, judge_failure
 from evolve.goals import load_goals
 from evolve.library import load_library
 from evolve.session import open_session
@@ -96,6 +97,18 @@ def test_a_lost_worker_is_missing_data_and_a_failing_trial_is_raised():
     assert lost.missing and "after 2 retries" in lost.reason and "WorkerCrashedError" in lost.reason
     assert judge_failure(rex.NodeDiedError("node 1 died"), retries=0).missing
     assert not judge_failure(rex.RayTaskError("f", "traceback", ValueError("bug")), retries=2).missing
+
+
+def test_a_call_announced_by_a_lost_attempt_is_recorded_lost_once_and_a_reported_one_is_not():
+    ledger = CallLedger()
+    assert ledger.announced("1", "a").action == "journal"  # attempt 1 began a call, then its worker died
+    assert ledger.announced("1", "b").action == "journal"  # the retry's call
+    assert ledger.journaled("a") and not ledger.journaled("c")
+    assert ledger.settle("1", {"b"}) == ["a"]  # the report holds b: a was the lost attempt's
+    assert ledger.announced("1", "b").action == "ignore"  # a late announcement of a reported call
+    late = ledger.announced("1", "z")  # an announcement that arrives after its trial was settled
+    assert late.action == "lost" and ledger.announced("1", "z").action == "ignore"  # recorded once
+    assert ledger.settle("2", set()) == []
 
 
 def test_the_executor_section_is_checked_when_the_config_loads(tmp_path):
@@ -182,19 +195,26 @@ def test_a_worker_killed_mid_trial_runs_the_trial_again_and_reports_it_once(tmp_
     goals, _ = load_goals(Path(config.paths.goals))
     library, _ = load_library(Path(config.paths.skills))
     requests = [TrialRequest(goals[0], library, 0), TrialRequest(goals[1], library, 0)]
-    killer = threading.Thread(target=_kill_the_holder, args=(student_log,), daemon=True)
+    executor = RayExecutor(config, session.client, tmp_path / "work")
+    # kill once the coordinator knows the held call is under way (a real loss comes seconds into a call)
+    killer = threading.Thread(target=_kill_the_holder, args=(student_log, lambda: bool(executor.ledger.started)),
+                              daemon=True)
     killer.start()
     reported = []
-    assert RayExecutor(config, session.client, tmp_path / "work").run(
-        requests, lambda request, result: reported.append((request, result))) == []
+    assert executor.run(requests, lambda request, result: reported.append((request, result))) == []
     killer.join(timeout=1)
     assert any("holding" in line for line in lines(student_log))  # a worker really was killed mid-trial
     assert sorted(r.goal.slug for r, _ in reported) == sorted(r.goal.slug for r in requests)  # each once
     assert all(result.status == "scored" for _, result in reported)
+    # the killed attempt's call was announced as it began: it is recorded failed, cost unknown, beside the two
+    calls = session.client.drain()
+    assert sorted(c.ok for c in calls) == [False, True, True] and len({c.uid for c in calls}) == 3
+    lost = next(c for c in calls if not c.ok)
+    assert lost.error == LOST_CALL and lost.cost_usd is None
 
 
-def _kill_the_holder(log: Path) -> None:
-    wait_for(lambda: any("holding" in line for line in lines(log)), 120, "a worker holding a trial")
+def _kill_the_holder(log: Path, ready=lambda: True) -> None:
+    wait_for(lambda: any("holding" in line for line in lines(log)) and ready(), 120, "a worker holding a trial")
     pid = int(next(line for line in lines(log) if "holding" in line)[0])
     os.kill(pid, signal.SIGKILL)
 
@@ -226,13 +246,16 @@ def test_sigkill_of_the_coordinator_mid_run_then_resume_records_every_trial_once
     coordinator_log = tmp_path / "coordinator.log"  # the coordinator's own (mutator) calls
     child = subprocess.Popen([sys.executable, str(CHILD), str(config), str(coordinator_log)], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    # generation 0 makes 5 student calls; kill inside generation 1, after its child's first minibatch trial
+    # generation 0 makes 5 student calls; kill inside generation 1, after its child's first minibatch trial, once
+    # the coordinator's journal knows every student call served so far began (a kill comes seconds into a call)
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and child.poll() is None and len(lines(student_log)) < 7:
-        time.sleep(0.05)
+    while time.monotonic() < deadline and child.poll() is None and not (
+            len(lines(student_log)) >= 7 and journaled_student_starts(tmp_path) >= len(lines(student_log))):
+        time.sleep(0.02)
     assert child.poll() is None, child.stderr.read().decode()[-3000:]
     os.killpg(child.pid, signal.SIGKILL)
     child.wait()
+    served = len(lines(student_log))  # (a worker may still serve a call before Ray ends it: counted above)
     db = tmp_path / "evolve.duckdb"
     before = cells(db)
     assert before and all(n == 1 for *_, n in before)
@@ -247,10 +270,19 @@ def test_sigkill_of_the_coordinator_mid_run_then_resume_records_every_trial_once
     assert set(before) <= set(after) and len(after) > len(before)
     kinds = [r["kind"] for r in rows(db, "SELECT kind FROM events ORDER BY event_id")]
     assert "resumed" in kinds and kinds[-1] == "run-finished" and kinds.count("generation-done") == 3
-    # each committed trial's student call is archived once; calls of trials the kill cut short are unknown here
-    calls = rows(db, "SELECT count(*) AS n, count(DISTINCT uid) AS uids FROM llm_calls "
-                     "WHERE role = 'student' AND ok")[0]
-    assert calls["n"] == calls["uids"] == len(after)
+    # each committed trial's student call is archived once, and so is every call the killed coordinator knew
+    # began: those in flight at the kill as failed, cost unknown (the resume recovers them from the journal)
+    ok = rows(db, "SELECT count(*) AS n, count(DISTINCT uid) AS uids FROM llm_calls WHERE role = 'student' AND ok")[0]
+    # (a call that returned but whose trial the kill kept from committing is archived too: at most 2 in flight)
+    assert ok["n"] == ok["uids"] and len(after) <= ok["n"] <= len(after) + 2
+    every = rows(db, "SELECT count(*) AS n, count(DISTINCT uid) AS uids FROM llm_calls WHERE role = 'student'")[0]
+    assert every["n"] == every["uids"] and every["n"] >= served + len(after) - len(before)
+
+
+def journaled_student_starts(folder: Path) -> int:
+    journals = list((folder / "state" / "runs").glob("*/calls.jsonl"))
+    text = journals[0].read_text() if journals else ""
+    return sum(1 for line in text.splitlines() if '"event": "started"' in line and '"role": "student"' in line)
 
 
 @pytest.mark.slow

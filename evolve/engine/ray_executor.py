@@ -13,17 +13,19 @@ What runs where:
 Contract of `RayExecutor.run(requests, on_result, should_stop)` — the `Executor` contract, and:
 - `on_result(request, result)` is called on the caller's thread, after the trial's calls were handed to the
   coordinator's model client (`ModelClient.adopt`): journaled, drained into the archive by the engine with the
-  trial, counted against the cost budgets.
+  trial, counted against the cost budgets. Each call is also announced as it begins (evolve.engine.ray_calls),
+  so the journal knows a call under way on a worker before its trial returns.
 - At most `in_flight_limit(...)` trials are on the cluster at once; once `should_stop()` is true no request is
   sent, those on the cluster finish and are reported, and `run` returns the ones never sent. A second Ctrl-C
   (KeyboardInterrupt) cancels those on the cluster; `--resume` runs them again (they were never recorded).
 - A trial lost with its worker process or node is run again by Ray up to `[executor] retries` times; after that
   it is reported once as `missing` (reason: the Ray error), which `--resume` runs again. A trial is reported at
-  most once, so it is never counted twice; the calls a lost attempt made are not known to the coordinator.
+  most once, so it is never counted twice. The calls a lost attempt announced are recorded failed, cost unknown.
 - An exception raised by the trial itself (a harness bug) is not retried: it propagates after the trials in
   flight are reported, as with the local executor.
 - If the coordinator dies (kill -9), Ray ends its tasks with it; nothing was recorded for them, and `--resume`
-  runs them again.
+  runs them again. Calls whose start the coordinator had journaled are recovered by the resume as in flight
+  (failed, cost unknown); a call that began less than a poll (0.5 s) before the kill may be unknown.
 
 Ray is imported only here, and only when the executor first runs (it is the optional extra `evolve[ray]`).
 """
@@ -46,6 +48,7 @@ from typing import Any
 from ..config import Config, ExecutorSettings
 from ..models import CallRecord
 from ..trial import TrialResult
+from .ray_calls import CallLedger, CallSink
 from .executor import OnResult, TrialRequest
 
 
@@ -167,12 +170,17 @@ class RayExecutor:
         self._task = None
         self._config_ref = None
         self._job: dict[str, Any] = {}
+        self._sink = None
+        self.ledger = CallLedger()  # the calls under way on workers that the coordinator has journaled
+        self._announced: dict[str, CallRecord] = {}  # uid -> a call under way on a worker, as announced
+        self._submissions = 0
 
     def _start(self):
         if self._ray is None:
             ray = connect(self.settings)
             self._task = ray.remote(_worker_trial)
             self._config_ref = ray.put(self.config)
+            self._sink = ray.remote(num_cpus=0, max_restarts=0)(CallSink).remote()
             self._job = {
                 "config_key": config_key(self.config),
                 "worker_dir": self.settings.worker_dir or os.getcwd(),
@@ -196,7 +204,7 @@ class RayExecutor:
         ray = self._start()
         options = {"num_cpus": self.settings.cpus_per_trial, "max_retries": self.settings.retries,
                    "retry_exceptions": False}
-        running: dict[Any, tuple[TrialRequest, float]] = {}
+        running: dict[Any, tuple[TrialRequest, float, str]] = {}
         error: BaseException | None = None
         finished = False
         try:
@@ -204,20 +212,21 @@ class RayExecutor:
                 limit = self.limit().trials if pending else 0
                 while pending and len(running) < limit and not should_stop() and error is None:
                     request = pending.pop(0)
-                    submitted = time.time()
-                    ref = self._task.options(**options).remote(self._config_ref, self._job, request)
-                    running[ref] = (request, submitted)
+                    submitted, tag = time.time(), self._tag()
+                    ref = self._task.options(**options).remote(self._config_ref, self._job, request, self._sink, tag)
+                    running[ref] = (request, submitted, tag)
                     self.progress(f"{request.goal.slug}: sent to the cluster ({len(running)} of {limit} running)")
                 if not running:
                     break
                 ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
+                self._poll_calls(ray)
                 if ready:  # and whatever else is done by now
                     others = [r for r in running if r not in ready]
                     ready += ray.wait(others, num_returns=len(others), timeout=0)[0] if others else []
                 for ref in ready:
-                    request, submitted = running.pop(ref)
+                    request, submitted, tag = running.pop(ref)
                     try:
-                        result = self._collect(ray, ref, request, submitted)
+                        result = self._collect(ray, ref, request, submitted, tag)
                     except BaseException as failure:  # report the others first, then raise
                         error = error or failure
                         continue
@@ -231,18 +240,47 @@ class RayExecutor:
                     ray.cancel(ref, force=True)
         return pending
 
-    def _collect(self, ray, ref, request: TrialRequest, submitted: float) -> TrialResult:
+    def _tag(self) -> str:
+        self._submissions += 1
+        return str(self._submissions)
+
+    def _poll_calls(self, ray) -> None:
+        """Journal the starts of calls announced by workers since the last poll."""
+        try:
+            announcements = ray.get(self._sink.take.remote(), timeout=10)
+        except Exception:  # the sink is a convenience for the journal: never the run's end
+            return
+        for tag, data in announcements:
+            record = _record(data)
+            verdict = self.ledger.announced(tag, record.uid)
+            if verdict.action == "journal":
+                self._announced[record.uid] = record
+                self.client.adopt(record, ended=False)
+            elif verdict.action == "lost":
+                self.client.adopt(_lost(record))
+
+    def _settle(self, ray, tag: str, reported: list[CallRecord]) -> None:
+        """Close a submission: its reported calls journaled and kept, the calls of its lost attempts failed."""
+        self._poll_calls(ray)
+        for record in reported:
+            self.client.adopt(record, began=not self.ledger.journaled(record.uid))
+        for uid in self.ledger.settle(tag, {record.uid for record in reported}):
+            self.client.adopt(_lost(self._announced[uid]), began=False)
+        for record in reported:
+            self._announced.pop(record.uid, None)
+
+    def _collect(self, ray, ref, request: TrialRequest, submitted: float, tag: str) -> TrialResult:
         """The trial's result, its calls adopted by the coordinator's client; a lost trial as missing."""
         try:
             report: WorkerReport = ray.get(ref)
         except Exception as error:
             verdict = judge_failure(error, self.settings.retries)
+            self._settle(ray, tag, [])
             if not verdict.missing:
                 raise  # (a RayTaskError's text carries the worker's traceback)
             self.progress(f"{request.goal.slug}: {verdict.reason}")
             return self._missing(request, verdict.reason)
-        for record in report.calls:
-            self.client.adopt(record)
+        self._settle(ray, tag, report.calls)
         if report.error is not None or report.result is None:
             if report.error_text:
                 self.progress(f"{request.goal.slug}: the trial raised on node {report.node[:12]}:\n"
@@ -260,6 +298,20 @@ class RayExecutor:
                            stop_reason="missing", missing_reason=reason)
 
 
+LOST_CALL = "lost with its Ray worker (the trial was run again or recorded missing); cost unknown"
+
+
+def _record(data: dict) -> CallRecord:
+    names = {f.name for f in dataclasses.fields(CallRecord)}
+    return CallRecord(**{k: v for k, v in data.items() if k in names})
+
+
+def _lost(record: CallRecord) -> CallRecord:
+    """A call whose attempt was lost: failed, no tokens known, cost unknown (its provider may have charged)."""
+    return dataclasses.replace(record, ok=False, error=LOST_CALL, cost_usd=None, prompt_tokens=0,
+                               completion_tokens=0)
+
+
 def config_key(config: Config) -> str:
     """A configuration's identity, so a worker process reuses its session for the same run."""
     data = json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
@@ -270,9 +322,20 @@ def config_key(config: Config) -> str:
 
 _sessions: dict[str, Any] = {}  # config key -> Session, per worker process
 _set_up: set[str] = set()  # worker_setup functions already run in this process
+_announcing: dict[str, Any] = {}  # the running trial's call sink and submission tag (one task at a time)
 
 
-def _worker_trial(config: Config, job: dict[str, Any], request: TrialRequest) -> WorkerReport:
+def _announce(record: CallRecord) -> None:
+    """A call begins on this worker: tell the coordinator's sink (fire-and-forget; never fails the call)."""
+    try:
+        sink, tag = _announcing["sink"], _announcing["tag"]
+        sink.began.remote(tag, dataclasses.asdict(record))
+    except Exception:
+        pass
+
+
+def _worker_trial(config: Config, job: dict[str, Any], request: TrialRequest, sink=None, tag: str = ""
+                  ) -> WorkerReport:
     """One trial on a worker (the Ray task). Never raises for the trial's own errors: they travel in the
     report with the calls made before them."""
     import ray
@@ -282,12 +345,14 @@ def _worker_trial(config: Config, job: dict[str, Any], request: TrialRequest) ->
     started_at = time.time()
     node = ray.get_runtime_context().get_node_id() or ""
     _enter(job)
+    _announcing.update(sink=sink, tag=tag)
     session = _sessions.get(job["config_key"])
     if session is None:
         from ..session import open_session
 
         # the student's and judge's calls happen here; the coordinator journals and archives them
-        session = _sessions[job["config_key"]] = open_session(config, on_pause=lambda provider, error: None)
+        session = _sessions[job["config_key"]] = open_session(config, on_pause=lambda provider, error: None,
+                                                              on_start=_announce)
     ctx = session.trial_context(workroot=Path(job["workroot"]))
     session.client.drain()  # what an earlier task left is not this trial's
     try:

@@ -1,7 +1,7 @@
 """A real local Ray cluster for tests: a head and a separate worker node, each a `ray start --block` process in
 its own session (so teardown ends exactly what it started), one CPU each, files under a short /tmp folder.
 
-Workers of the cluster run `worker_setup` (configured as `[executor] worker_setup = "ray_cluster.worker_setup"`):
+Workers of the cluster run `worker_setup` (`[executor] worker_setup = "helpers.ray_cluster.worker_setup"`):
 it installs the scripted world's rule model (engine_fixtures) in the worker process, with two test hooks read
 from the environment the coordinator forwards (`[executor] forward_env`):
 - EVOLVE_TEST_STUDENT_LOG: a file that gets one line per student call: "<pid> <node id>";
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import engine_fixtures
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 RAY = Path(sys.executable).with_name("ray")
 LOG, HOLD = "EVOLVE_TEST_STUDENT_LOG", "EVOLVE_TEST_HOLD_FILE"
 
@@ -53,7 +53,7 @@ class Cluster:
 
     def executor_section(self, **extra) -> str:
         """An [executor] section that runs a config's trials on this cluster with the test hooks."""
-        settings = {"kind": "ray", "address": self.address, "worker_setup": "ray_cluster.worker_setup",
+        settings = {"kind": "ray", "address": self.address, "worker_setup": "helpers.ray_cluster.worker_setup",
                     "forward_env": [LOG, HOLD], **extra}
         return "\n[executor]\n" + "\n".join(f"{k} = {engine_fixtures._toml(v)}" for k, v in settings.items()) + "\n"
 
