@@ -149,6 +149,8 @@ class RunSettings:
     operator_weights: dict[str, float] = field(default_factory=lambda: {"reflective-rewrite": 2.0})
     operator_trial_budget: int = field(default=4, metadata={"min": 0})
     max_trials: int = field(default=0, metadata={"min": 0})
+    evolution_trials: int = field(default=0, metadata={"min": 0})  # then the test split is scored and it finishes
+    test_seeds: int = field(default=0, metadata={"min": 0})  # seeds per test goal (0: val_seeds)
     max_wall_s: float = field(default=0.0, metadata={"min": 0})
     max_cost_usd: dict[str, float] = field(default_factory=dict)
     patience: int = field(default=0, metadata={"min": 0})

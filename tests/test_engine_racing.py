@@ -1,6 +1,7 @@
 """Racing in the engine (scripted world, real notebooks, real archive): the helpful child is accepted by the
 minibatch race and confirmed as incumbent after enough pairs, a child that changes nothing measurable is refused
-at the first look, and every race is an event a user can query."""
+at the first look, and every race is an event a user can query. An evolution budget ends evolution and still
+scores the test split."""
 from __future__ import annotations
 
 import json
@@ -55,3 +56,27 @@ def test_a_child_that_changes_nothing_measurable_is_refused_at_the_first_look(tm
     (minibatch,) = [r for r in races(tmp_path / "evolve.duckdb") if r["stage"] == "minibatch"]
     assert minibatch["verdict"] == "not better" and minibatch["pairs"] == RACE["min_pairs"]
     assert not minibatch["at_cap"] and "smallest gain" in minibatch["reason"]
+
+
+def test_an_evolution_budget_ends_evolution_then_scores_test_with_its_own_seeds_and_resume_adds_nothing(tmp_path):
+    engine_fixtures.install()
+    config = engine_fixtures.write_config(tmp_path, generations=5, evolution_trials=1, test_seeds=2)
+    assert main(["--config", str(config), "run"]) == 0
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+        test = reader.rows("SELECT condition, count(DISTINCT seed) AS seeds FROM trials WHERE split = 'test' "
+                           "AND condition IN ('seed', 'none') GROUP BY 1 ORDER BY 1")
+        before = reader.rows("SELECT count(*) AS n FROM trials")[0]["n"]
+    finally:
+        reader.close()
+    assert kinds.count("generation-done") == 1 and kinds[-1] == "run-finished"  # generation 0 only
+    assert [(r["condition"], r["seeds"]) for r in test] == [("none", 2), ("seed", 2)]
+    assert main(["--config", str(config), "run", "--resume"]) == 0
+    reader = open_for_reading(tmp_path / "evolve.duckdb")
+    try:
+        kinds = [r["kind"] for r in reader.rows("SELECT kind FROM events ORDER BY event_id")]
+        after = reader.rows("SELECT count(*) AS n FROM trials")[0]["n"]
+    finally:
+        reader.close()
+    assert after == before and kinds.count("run-finished") == 1

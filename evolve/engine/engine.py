@@ -166,8 +166,9 @@ class Engine:
 
     def run(self) -> RunOutcome:
         """Run (or continue) until the last generation or a stop. Returns why it ended."""
-        if self.state.generation >= self.settings.generations and self.archive.has_event(self.run_id,
-                                                                                          "run-finished"):
+        budget = self.settings.evolution_trials
+        evolved = self.state.generation >= self.settings.generations or (budget and self.stopper.trials_run >= budget)
+        if evolved and self.archive.has_event(self.run_id, "run-finished"):
             return RunOutcome("finished-earlier", "finished earlier (nothing left to do; raise --generations to go on)")
         try:
             if self.state.generation < 0:
@@ -176,6 +177,9 @@ class Engine:
                 reason = self.stopper.reason(self.state)
                 if reason:
                     raise StopRun(reason)
+                if budget and self.stopper.trials_run >= budget:  # evolution is over; test is still scored
+                    self.log(f"evolution budget reached ({self.stopper.trials_run}/{budget} trials)")
+                    break
                 self.generation(self.state.generation + 1)
             self.score_test(self.state.generation)
             self.archive.event(self.run_id, "run-finished", {"generation": self.state.generation})
@@ -457,7 +461,7 @@ class Engine:
         """The sealed split, for the report only: the incumbent, the seed, no skills and best-of-N."""
         if self._tested_at == g or not self.goals.test:
             return
-        seeds = range(self.settings.val_seeds)
+        seeds = range(self.settings.test_seeds or self.settings.val_seeds)
         n = self.best_of_n_size()
         self.log(f"scoring the test split (incumbent, seed, no skills, best-of-{n})")
         requests = self.requests(self.seed_id, self.goals.test, seeds, g) + \
