@@ -3,6 +3,8 @@ import dataclasses
 import typing
 from pathlib import Path
 
+import pytest
+
 from evolve.config import Config, load_config
 
 DEFAULT = Path(__file__).resolve().parent.parent / "configs" / "default.toml"
@@ -87,3 +89,17 @@ def test_a_navigator_model_role_is_refused_because_nothing_would_read_it(tmp_pat
     path.write_text('[models.student]\nmodel = "local/qwen2.5-coder-1.5b"\n\n[models.navigator]\nmodel = "openai/gpt-4o"\n')
     config, problems = load_config(path)
     assert config is None and "unknown model role [models.navigator]" in str(problems[0])
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.toml")))
+def test_every_shipped_config_loads_without_a_problem(name):
+    config, problems = load_config(Path(__file__).resolve().parents[1] / "configs" / name)
+    assert config is not None and problems == [], [str(p) for p in problems]
+
+
+def test_the_evidence_arms_differ_only_in_their_archive_and_operators():
+    root = Path(__file__).resolve().parents[1] / "configs"
+    (evolution, _), (gepa, _) = load_config(root / "evidence.toml"), load_config(root / "evidence-gepa.toml")
+    assert evolution.run.evolution_trials == gepa.run.evolution_trials >= 150 and evolution.run.test_seeds >= 3
+    assert gepa.run.operators == ["dspy-gepa"] and evolution.models == gepa.models
+    assert evolution.paths.archive != gepa.paths.archive and evolution.paths.archive.startswith("experiments/")
