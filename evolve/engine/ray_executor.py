@@ -31,6 +31,7 @@ Ray is imported only here, and only when the executor first runs (it is the opti
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib
@@ -43,7 +44,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..config import Config, ExecutorSettings
 from ..models import CallRecord
@@ -166,11 +167,11 @@ class RayExecutor:
         self.config, self.settings, self.client = config, config.executor, client
         self.workroot, self.model = str(workroot), model
         self.progress = progress or (lambda message: None)
-        self._ray = None
-        self._task = None
-        self._config_ref = None
+        self._ray: Any = None
+        self._task: Any = None  # the remote _worker_trial
+        self._config_ref: Any = None
         self._job: dict[str, Any] = {}
-        self._sink = None
+        self._sink: Any = None  # the CallSink actor
         self.ledger = CallLedger()  # the calls under way on workers that the coordinator has journaled
         self._announced: dict[str, CallRecord] = {}  # uid -> a call under way on a worker, as announced
         self._submissions = 0
@@ -227,6 +228,8 @@ class RayExecutor:
                     request, submitted, tag = running.pop(ref)
                     try:
                         result = self._collect(ray, ref, request, submitted, tag)
+                    except (KeyboardInterrupt, SystemExit):  # a second Ctrl-C stops at once
+                        raise
                     except BaseException as failure:  # report the others first, then raise
                         error = error or failure
                         continue
@@ -237,7 +240,8 @@ class RayExecutor:
         finally:
             if not finished:  # a second Ctrl-C: nothing was recorded for these, --resume runs them again
                 for ref in running:
-                    ray.cancel(ref, force=True)
+                    with contextlib.suppress(Exception):  # (Ray ends them with this process anyway)
+                        ray.cancel(ref, force=True)
         return pending
 
     def _tag(self) -> str:
@@ -293,9 +297,11 @@ class RayExecutor:
 
     def _missing(self, request: TrialRequest, reason: str) -> TrialResult:
         model = self.model or self.client.settings("student").model
-        return TrialResult(key="", goal=request.goal.slug, split=request.goal.split, library_id=request.library_id,
-                           model=model, seed=request.seed, status="missing", score=None, executed=False,
-                           stop_reason="missing", missing_reason=reason)
+        result = TrialResult(key="", goal=request.goal.slug, split=request.goal.split, library_id=request.library_id,
+                             model=model, seed=request.seed, status="missing", score=None, executed=False,
+                             stop_reason="", missing_reason=reason)
+        result.stop_reason = cast(Any, "missing")  # as evolve.trial marks its own missing trials
+        return result
 
 
 LOST_CALL = "lost with its Ray worker (the trial was run again or recorded missing); cost unknown"
@@ -350,6 +356,10 @@ def _worker_trial(config: Config, job: dict[str, Any], request: TrialRequest, si
     if session is None:
         from ..session import open_session
 
+        for old in _sessions.values():  # another run's session: its warm kernels go (one run per process)
+            with contextlib.suppress(Exception):
+                old.close()
+        _sessions.clear()
         # the student's and judge's calls happen here; the coordinator journals and archives them
         session = _sessions[job["config_key"]] = open_session(config, on_pause=lambda provider, error: None,
                                                               on_start=_announce)
