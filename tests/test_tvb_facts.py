@@ -724,6 +724,17 @@ def test_stochastic_runs_reproducible_by_default_seed(conn):
     assert not np.array_equal(a, c)
 
 
+def test_noise_random_stream_is_made_from_noise_seed_at_construction():
+    """Fact: a noise's `random_stream` is made from `noise_seed` when the noise is constructed: setting `noise_seed` afterwards does not change the numbers it draws (build a new noise, or a new `np.random.RandomState(seed)`)."""
+    a, b = noise.Additive(noise_seed=5), noise.Additive(noise_seed=5)
+    np.testing.assert_array_equal(a.random_stream.normal(size=4), b.random_stream.normal(size=4))
+    late = noise.Additive(noise_seed=5)
+    late.noise_seed = 6
+    assert np.array_equal(late.random_stream.normal(size=4), noise.Additive(noise_seed=5).random_stream.normal(size=4))
+    assert not np.array_equal(noise.Additive(noise_seed=6).random_stream.normal(size=4),
+                              noise.Additive(noise_seed=5).random_stream.normal(size=4))
+
+
 def test_deterministic_runs_differ_without_seed(conn):
     """Fact: two deterministic sims built without seeding differ, because initial conditions are drawn from the global numpy RNG."""
     (t, a), = make_sim(conn).configure().run(simulation_length=2.0)

@@ -27,6 +27,18 @@ class TvbPlugin:
     def preload_code(self) -> str:
         return "import tvb.simulator.lab\n"
 
+    def seed_prelude(self, seed: int) -> str:
+        """Code run before a notebook so that its randomness depends on `seed` (evolve goals spread): numpy's and
+        Python's global generators, and every TVB noise built afterwards — `Noise.__init__` makes its
+        `random_stream` from `noise_seed` (tests/test_tvb_facts.py), so the seed is added to each noise's own."""
+        return (f"import random as _random\nimport numpy as _np\n_random.seed({seed})\n_np.random.seed({seed})\n"
+                "import tvb.simulator.noise as _noise\n_noise_init = _noise.Noise.__init__\n"
+                "def _seeded_noise_init(self, *args, **kwargs):\n"
+                "    _noise_init(self, *args, **kwargs)\n"
+                f"    self.noise_seed = int(self.noise_seed) + {seed}\n"
+                "    self.random_stream = _np.random.RandomState(self.noise_seed)\n"
+                "_noise.Noise.__init__ = _seeded_noise_init\n")
+
     def read_trace(self, evidence_dir: Path) -> list[dict[str, Any]]:
         return _trace.read_trace(evidence_dir)
 

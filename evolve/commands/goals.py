@@ -1,4 +1,5 @@
-"""`evolve goals list` (split, tier, budget) and `evolve goals verify` (references pass, wrong solutions fail)."""
+"""`evolve goals list` (split, tier, budget), `evolve goals verify` (references pass, wrong solutions fail; every
+check's message on request) and `evolve goals spread` (a reference's results across seeds, for calibrating)."""
 from __future__ import annotations
 
 import json
@@ -27,13 +28,65 @@ def add_parser(subparsers):
     verifying.add_argument("--goals", type=Path, help="goals folder (default: [paths] goals of the config)")
     verifying.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     verifying.add_argument("--results", action="store_true", help="also print each solution's results.json")
+    verifying.add_argument("--messages", action="store_true",
+                           help="also print every check's full message for each solution (calibrating a goal)")
+    verifying.add_argument("--save", type=Path, metavar="FILE",
+                           help="write every solution's outcome (score, checks with messages, results) as JSON")
+    spreading = actions.add_parser(
+        "spread", help="run a goal's reference under several seeds and show the spread of each results key",
+        description="Execute the reference of one goal once per seed in the sandbox (the domain plugin seeds its "
+                    "randomness, e.g. TVB's noise, before the first cell) and print, per results.json key, the "
+                    "values, their mean, standard deviation and range: what a check's accepted range must hold. "
+                    "Exit 1 when a seed's run failed or wrote no results.")
+    spreading.add_argument("slug", help="the goal")
+    spreading.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    spreading.add_argument("--goals", type=Path, help="goals folder (default: [paths] goals of the config)")
+    spreading.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
+    spreading.add_argument("--save", type=Path, metavar="FILE", help="write every seed's results as JSON")
     return parser
 
 
 def run(args, config) -> int:
     if args.goals_action == "verify":
         return verify_goals(args, config)
+    if args.goals_action == "spread":
+        return spread_goal(args, config)
     return list_goals(args, config)
+
+
+def spread_goal(args, config) -> int:
+    from ..verify import key_spreads, spread
+
+    if args.seeds < 1:
+        raise CommandError("--seeds must be at least 1")
+    root = args.goals or Path(config.paths.goals)
+    goals, _ = load_goals(root)
+    goal = next((g for g in goals if g.slug == args.slug), None)
+    if goal is None:
+        raise CommandError(f"no valid goal named {args.slug} in {root} (evolve validate {root} says why)")
+    try:
+        plugin = load_plugin(Path(config.evaluation.plugin))
+    except PluginError as error:
+        raise CommandError(str(error)) from error
+
+    def progress(run):
+        state = "ok " if run.results is not None else "BAD"
+        print(f"seed {run.seed}: {state} ({run.wall_s:.1f} s){'' if run.results else f': {run.error}'}",
+              file=sys.stderr, flush=True)
+
+    runs = spread(goal, plugin, config.evaluation, Path(config.evaluation.workdir), range(args.seeds),
+                  jobs=args.jobs, progress=progress)
+    rows = [(k.key, " ".join(f"{v:.4g}" for v in k.values),
+             "-" if k.mean is None else f"{k.mean:.4g}", "-" if k.sd is None else f"{k.sd:.3g}",
+             "-" if not k.values else f"[{min(k.values):.4g}, {max(k.values):.4g}]", str(k.missing))
+            for k in key_spreads(runs)]
+    print(format_table(("key", "values by seed", "mean", "sd", "range", "missing"), rows))
+    failed = [r for r in runs if r.results is None]
+    print(f"{goal.slug}: {len(runs)} seed(s), {len(failed)} without results")
+    if args.save:
+        args.save.write_text(json.dumps([{"seed": r.seed, "results": r.results, "error": r.error,
+                                          "wall_s": r.wall_s} for r in runs], indent=2))
+    return RESULT if failed else 0
 
 
 def verify_goals(args, config) -> int:
@@ -74,6 +127,19 @@ def verify_goals(args, config) -> int:
     if args.results:
         for o in outcomes:
             print(f"{o.goal}/{o.solution}: {json.dumps(o.evaluation.results)}")
+    if args.messages:
+        for o in outcomes:
+            print(f"{o.goal}/{o.solution} ({'should pass' if o.expected_pass else 'should fail'}):")
+            for c in o.evaluation.checks:
+                print(f"  {'pass' if c.passed else 'FAIL'} {c.name}: {c.message}")
+            if not o.evaluation.executed:
+                print(f"  did not run: {o.evaluation.error}")
+    if args.save:
+        args.save.write_text(json.dumps([{
+            "goal": o.goal, "solution": o.solution, "expected_pass": o.expected_pass, "as_expected": o.as_expected,
+            "score": o.evaluation.score, "executed": o.evaluation.executed, "error": o.evaluation.error,
+            "checks": [{"name": c.name, "passed": c.passed, "message": c.message} for c in o.evaluation.checks],
+            "results": o.evaluation.results, "wall_s": o.evaluation.wall_s} for o in outcomes], indent=2))
     bad = [o for o in outcomes if not o.as_expected]
     references = [o for o in outcomes if o.solution == "reference"]
     print(f"{len(goals)} goal(s), {len(outcomes)} solution(s), {len(bad)} not as expected; "
