@@ -141,6 +141,17 @@ def test_stimulated_regions():
     assert not none.passed and "no run had a stimulus" in none.message
 
 
+def test_stimulated_regions_says_what_an_unlabelled_stimulus_had():
+    zero = {"class": "StimuliRegion", "weight": {"shape": [76]}, "regions": [], "region_weights": [], "labels": []}
+    message = checks.stimulated_regions("s", ctx(run(stimulus=zero)), "rV1").message
+    assert "its region weights are all zero" in message and "no region weights recorded" not in message
+    unlabelled = {"class": "StimuliRegion", "weight": {"shape": [76]}, "regions": [3, 7]}
+    assert "regions 3, 7; their labels were not recorded" in \
+        checks.stimulated_regions("s", ctx(run(stimulus=unlabelled)), "rV1").message
+    spatial = {"class": "StimuliSurface", "spatial": {"class": "Gaussian"}}
+    assert "no region weights recorded" in checks.stimulated_regions("s", ctx(run(stimulus=spatial)), "rV1").message
+
+
 def test_no_nan():
     diverged = checks.no_nan("n", ctx(RUN, run(nan=True, integrator={"class": "HeunDeterministic", "dt": 0.5})))
     assert not diverged.passed

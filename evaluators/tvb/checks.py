@@ -123,7 +123,7 @@ def stimulated_regions(name: str, ctx: CheckContext, labels: str | Iterable[str]
         if not isinstance(stim, dict):
             continue
         got = [str(x) for x in stim["labels"]] if isinstance(stim.get("labels"), list) else []
-        seen.append(", ".join(got) if got else f"{stim.get('class')} (no region weights recorded)")
+        seen.append(", ".join(got) if got else _unlabelled(stim))
         if all(label in got for label in wanted):
             return CheckResult(name, True, f"the stimulus reached {', '.join(wanted)}")
     want = ", ".join(wanted)
@@ -132,6 +132,16 @@ def stimulated_regions(name: str, ctx: CheckContext, labels: str | Iterable[str]
                                         f"(pass stimulus=patterns.StimuliRegion(...) to the Simulator)")
     return CheckResult(name, False, f"expected a stimulus with non-zero weight on {want}; the stimulus weights were "
                                     f"non-zero on: {'; '.join(seen)} (find indices by label in conn.region_labels)")
+
+
+def _unlabelled(stim: dict) -> str:
+    """What a stimulus without region labels had, said right: all-zero weights are recorded weights."""
+    regions = stim.get("regions")
+    if isinstance(regions, list) and regions:
+        return f"{stim.get('class')} (regions {', '.join(map(str, regions))}; their labels were not recorded)"
+    if "weight" in stim or isinstance(regions, list):
+        return f"{stim.get('class')} (its region weights are all zero)"
+    return f"{stim.get('class')} (no region weights recorded)"
 
 
 def no_nan(name: str, ctx: CheckContext) -> CheckResult:
