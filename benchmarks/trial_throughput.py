@@ -4,7 +4,8 @@ The same fixed cells (goal × seed) run under configuration A and under configur
 (A, B, A, B, ...) so that drift in the machine's load falls on both; each configuration's trials go through the
 real `LocalExecutor` with its `[run] workers`, real sandboxed kernels and real TVB notebooks. Printed per
 configuration: trials, wall time, trials/hour, mean seconds per phase (evolve.phases: queue, model, kernel
-start, imports, execution, checks, replay) and mean score; then the ratio B/A of trials/hour.
+start, imports, execution, checks, replay), mean score and the share of prompt tokens the model served from its
+KV cache (providers that report it: the embedded model does); then the ratio B/A of trials/hour.
 
 The student:
 - `--student reference` (default): a scripted model behind litellm's custom-provider hook that answers each
@@ -84,7 +85,8 @@ def override(config, assignments: list[str]):
     return config
 
 
-def run_round(config, requests, workroot: Path) -> tuple[float, list]:
+def run_round(config, requests, workroot: Path) -> tuple[float, list, list]:
+    """(wall seconds, trial results, the student's call records) of one configuration's pass over the cells."""
     session = open_session(config)
     try:
         ctx = session.trial_context(workroot=workroot)
@@ -93,18 +95,21 @@ def run_round(config, requests, workroot: Path) -> tuple[float, list]:
         results = []
         started = time.monotonic()
         LocalExecutor(ctx, config.run.workers).run(requests, lambda request, result: results.append(result))
-        return time.monotonic() - started, results
+        return time.monotonic() - started, results, session.client.drain()
     finally:
         session.close()
 
 
-def summary(name: str, assignments: list[str], wall: float, results: list) -> dict:
+def summary(name: str, assignments: list[str], wall: float, results: list, calls: list) -> dict:
     total = Phases()
     for result in results:
         total = total.add(result.phases)
     n = max(1, len(results))
     scores = [r.score for r in results if r.score is not None]
+    reporting = [c for c in calls if c.ok and c.cached_tokens is not None]
+    prompt = sum(c.prompt_tokens for c in reporting)
     return {"name": name, "settings": " ".join(assignments) or "(config as is)", "trials": len(results),
+            "kv_cache_hit": (sum(c.cached_tokens for c in reporting) / prompt) if prompt else None,
             "wall_s": wall, "per_hour": 3600 * len(results) / wall if wall else 0.0,
             "score": statistics.mean(scores) if scores else None,
             "missing": sum(r.score is None for r in results),
@@ -151,21 +156,24 @@ def main() -> int:
     sides = {"A": (override(config, a_set), a_set), "B": (override(config, b_set), b_set)}
     walls = {"A": 0.0, "B": 0.0}
     results: dict[str, list] = {"A": [], "B": []}
+    calls: dict[str, list] = {"A": [], "B": []}
     with tempfile.TemporaryDirectory(prefix="evolve-throughput-") as scratch:
         for round_number in range(args.rounds):
             for side, (side_config, _) in sides.items():
                 print(f"round {round_number + 1}/{args.rounds}, configuration {side}: {len(requests)} trials",
                       file=sys.stderr, flush=True)
-                wall, got = run_round(side_config, requests, Path(scratch) / f"{side}-{round_number}")
+                wall, got, made = run_round(side_config, requests, Path(scratch) / f"{side}-{round_number}")
                 walls[side] += wall
                 results[side] += got
-    rows = [summary(side, sides[side][1], walls[side], results[side]) for side in sides]
+                calls[side] += made
+    rows = [summary(side, sides[side][1], walls[side], results[side], calls[side]) for side in sides]
     print(f"student {student}; {len(goals)} goal(s) × {args.seeds} seed(s) × {args.rounds} round(s) per side")
     header = ["", *[f"{r['name']}: {r['settings']}" for r in rows]]
     lines = [("trials (missing)", *[f"{r['trials']} ({r['missing']})" for r in rows]),
              ("wall s", *[f"{r['wall_s']:.1f}" for r in rows]),
              ("trials/hour", *[f"{r['per_hour']:.1f}" for r in rows]),
-             ("mean score", *["-" if r["score"] is None else f"{r['score']:.3f}" for r in rows])]
+             ("mean score", *["-" if r["score"] is None else f"{r['score']:.3f}" for r in rows]),
+             ("KV-cache hit", *["-" if r["kv_cache_hit"] is None else f"{r['kv_cache_hit']:.0%}" for r in rows])]
     lines += [(f"mean {name}", *["-" if r["phases"][name] is None else f"{r['phases'][name]:.2f}" for r in rows])
               for name in NAMES]
     width = max(len(str(c)) for line in [header, *lines] for c in line) + 2
