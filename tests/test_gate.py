@@ -118,3 +118,29 @@ def test_every_kind_at_once_in_a_stable_order(held_out):
     child = Library.of([bad, tiny("b-big", "word " * 400)])
     found = codes(check_child(child, None, held_out, LibraryLimits(max_skill_bytes=1200, max_library_bytes=2500)))
     assert found == ["invalid-skill", "over-budget", "leak", "unsafe", "over-budget", "over-budget"]
+
+
+@pytest.fixture(scope="module")
+def train() -> dict[str, str]:
+    goals, _ = load_goals(REPO / "goals", splits=("train",))
+    return {g.slug: g.request for g in goals}
+
+
+def test_the_train_specific_screen_needs_a_parent_and_a_child_keeping_its_parents_values_passes(seed, held_out,
+                                                                                                 train):
+    assert check_child(seed, None, held_out, LIMITS, train) == []  # no baseline: the seed states some by design
+    kept = seed.with_skill(appended(seed["tvb-lesion"], "Cut both directions of an edge."))
+    assert check_child(kept, seed, held_out, LIMITS, train) == []
+
+
+def test_a_child_that_newly_states_a_train_goals_region_label_or_odd_number_is_refused(few, held_out):
+    train = {"pulse-goal": "Stimulate rV1 with a pulse of amplitude 0.042 at 1013 ms and simulate 2000 ms."}
+    copied = few.with_skill(appended(few["tvb-stimulus"], "Put the pulse on rV1 with amplitude 0.042 at 1013."))
+    problems = check_child(copied, few, held_out, LIMITS, train)
+    assert codes(problems) == ["train-specific"]
+    assert "'pulse-goal'" in problems[0].message and "0.042, 1013, rV1" in problems[0].message
+    generic = few.with_skill(appended(few["tvb-stimulus"], "Simulate 2000 ms; onset 100 ms; dt 0.1."))
+    assert check_child(generic, few, held_out, LIMITS, train) == []  # round numbers are not a task's answer
+    parameter = few.with_skill(appended(few["tvb-stimulus"], "```python\n# complete example\n"
+                                        "TASK_VALUE_1 = 0.042  # from the task: set yours\n```"))
+    assert check_child(parameter, few, held_out, LIMITS, train) == []  # a promoted example's named task values

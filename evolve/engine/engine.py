@@ -326,7 +326,8 @@ class Engine:
         call = self._call_ids.get(id(proposal.calls[0])) if proposal.calls else None
         held_out = {goal.slug: goal.request for goal in self.goals.val + self.goals.test}
         parent = parents[0]
-        problems = check_child(proposal.child, parent, held_out, self.config.library)
+        train = {goal.slug: goal.request for goal in self.goals.train}
+        problems = check_child(proposal.child, parent, held_out, self.config.library, train)
         examples_failed = False
         if not problems and self.verify is not None:
             problems = self.verify(proposal.child, parent)

@@ -9,6 +9,11 @@
 - `leak`           a new or changed skill shares an 8-word n-gram with a held-out (val/test) goal's request.
 - `unsafe`         a new or changed skill fails the safety screen (`evolve.engine.safety`).
 - `empty`          the library has no skills.
+- `train-specific` a new or changed skill newly states a train goal's specifics: a region label (`rV1`, `lA1`)
+                   or a non-round number (0.042, 137) that the goal's request names and the parent's skills
+                   did not; values a promoted example keeps as named task parameters (`TASK_VALUE_1 = 500.0  #
+                   from the task`) are allowed. A skill must teach the domain, not one training task's answer.
+                   Only with a parent (a first library, e.g. the seed, has no baseline to be new against).
 
 Spec validity and budgets concern the whole child (a library is only as valid as its worst skill). Leakage and
 safety are checked on skills that are new or changed relative to the parent (every skill when there is no
@@ -36,17 +41,19 @@ _MAX_GRAMS_SHOWN = 3
 
 
 def check_child(child: Library, parent: Library | None, held_out: Mapping[str, str],
-                limits: LibraryLimits) -> list[Problem]:
+                limits: LibraryLimits, train: Mapping[str, str] | None = None) -> list[Problem]:
     """Every reason `child` must not be tried; empty when it passes.
 
-    `held_out` maps a val/test goal slug to its GOAL.md text. Problems are ordered: empty, then per skill (by
-    name) invalid / over-budget / leak / unsafe, then the library budget."""
+    `held_out` maps a val/test goal slug to its GOAL.md text; `train` a train goal slug to its text (for the
+    train-specific screen; none given: not screened). Problems are ordered: empty, then per skill (by name)
+    invalid / over-budget / leak / unsafe / train-specific, then the library budget."""
     if len(child) == 0:
         return [Problem(CHILD, "the library has no skills", None, "empty")]
     fresh = _new_or_changed(child, parent)
     # Skill.text renders YAML on every access and goal n-grams are the same for every skill: compute each once.
     texts = {name: skill.text for name, skill in child.skills.items()}
     goal_grams = {slug: ngrams(held_out[slug], DEFAULT_N) for slug in sorted(held_out)} if fresh else {}
+    parent_text = "\n".join(skill.text for skill in parent) if parent is not None and train else ""
     problems: list[Problem] = []
     for name, text in texts.items():
         path = skill_path(name)
@@ -59,6 +66,8 @@ def check_child(child: Library, parent: Library | None, held_out: Mapping[str, s
             problems += _leak_problems(text, path, goal_grams)
             problems += [Problem(path, f"unsafe: {f.kind}: `{f.match}` — {f.reason}", f.line, "unsafe")
                          for f in findings(text)]
+            if train and parent is not None:  # "newly" needs a parent: a first library has no baseline
+                problems += _specific_problems(text, path, parent_text, train)
     library_bytes = sum(len(text.encode("utf-8")) for text in texts.values())
     if library_bytes > limits.max_library_bytes:
         problems.append(Problem(CHILD, f"the library is {library_bytes} bytes over {len(child)} skills; the limit is "
@@ -103,6 +112,34 @@ def _leak_problems(text: str, path: Path, goal_grams: Mapping[str, set]) -> list
             path, f"copies {len(grams)} {DEFAULT_N}-word phrase(s) from held-out goal '{slug}': {shown}{more}; "
                   "teach the domain in your own words, never a held-out request's",
             line, "leak"))
+    return problems
+
+
+_LABEL = re.compile(r"\b[lr][A-Z][A-Za-z0-9]{0,7}\b")  # TVB's region labels: rV1, lA1, rPFCDL, ...
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?!\w|\.\d)")
+_TASK_PARAMETER = re.compile(r"^\s*TASK_VALUE_\d+\s*=.*#\s*from the task", re.MULTILINE)
+
+
+def specifics(text: str) -> set[str]:
+    """A text's region labels and non-round numbers: decimals with two or more significant digits (0.042,
+    3.25) and integers of three or more digits that are not multiples of ten (137, 1013)."""
+    found = set(_LABEL.findall(text))
+    for number in _NUMBER.findall(text):
+        digits = number.replace(".", "").strip("0")
+        if ("." in number and len(digits) >= 2) or ("." not in number and len(number) >= 3 and number[-1] != "0"):
+            found.add(number)
+    return found
+
+
+def _specific_problems(text: str, path: Path, parent_text: str, train: Mapping[str, str]) -> list[Problem]:
+    """One `train-specific` per train goal whose specifics the skill newly states (task parameters excepted)."""
+    own = specifics(_TASK_PARAMETER.sub("", text)) - specifics(parent_text)
+    problems = []
+    for slug in sorted(train):
+        copied = sorted(own & specifics(train[slug]))
+        if copied:
+            problems.append(Problem(path, f"states train goal '{slug}'s specifics: {', '.join(copied[:5])}; teach "
+                                          "the rule, not one task's values", None, "train-specific"))
     return problems
 
 
