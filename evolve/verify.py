@@ -89,7 +89,7 @@ class KeySpread:
     def sd(self) -> float | None:
         if len(self.values) < 2:
             return None
-        m = self.mean
+        m = sum(self.values) / len(self.values)
         return (sum((v - m) ** 2 for v in self.values) / (len(self.values) - 1)) ** 0.5
 
 
@@ -98,7 +98,7 @@ def seed_prelude(plugin: DomainPlugin, seed: int) -> str:
     (it knows its domain's generators), else Python's and numpy's global generators."""
     own = getattr(plugin, "seed_prelude", None)
     if callable(own):
-        return own(seed)
+        return str(own(seed))
     return f"import random as _random\nimport numpy as _np\n_random.seed({seed})\n_np.random.seed({seed})\n"
 
 

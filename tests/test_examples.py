@@ -3,7 +3,6 @@ trial; one that does not run is refused with its error and goes back to its oper
 cached by the example's hash, on disk too; a sandbox failure is never blamed on the example."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

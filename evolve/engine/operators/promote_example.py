@@ -36,7 +36,10 @@ _SECTION = re.compile(r"\n*" + re.escape(HEADING) + r"\n.*?```python\n# complete
 
 def example_code(reply: str) -> str:
     """The code cells of a student's reply, joined as one script."""
-    return "\n\n".join(cell.rstrip() for cell in code_cells(from_reply(reply).notebook) if cell.strip())
+    notebook = from_reply(reply).notebook
+    if notebook is None:  # no code in the reply
+        return ""
+    return "\n\n".join(cell.rstrip() for cell in code_cells(notebook) if cell.strip())
 
 
 def generalise(code: str, request: str) -> tuple[str, list[tuple[str, str]]]:
