@@ -130,6 +130,9 @@ class Engine:
                 todo.append(r)
         if not todo:
             return
+        # One library's trials back to back, goal by goal: consecutive prompts then share the longest prefix (its
+        # skills, then the task), which the model's KV cache serves instead of reading again.
+        todo.sort(key=lambda r: (r.library_id or "", r.condition, r.goal.slug, r.seed))
         self.progress.queued += len(todo)
         self.progress.draw(force=True)
         left = self.executor.run(todo, self._on_result, lambda: self.stopper.reason(self.state) is not None)
