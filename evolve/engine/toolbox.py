@@ -6,8 +6,9 @@ Contract:
   operators whose arity fits the parents available; it raises LookupError when none can be chosen.
 - `default_toolbox(names, weights)` builds operators by name from `OPERATORS` (name → "module:Class", or
   just "module" to use its one class whose `name` matches), importing each module only when requested, so
-  the DSPy operators (and dspy itself) cost nothing unless asked for. `names=None` means `DEFAULT_NAMES`: the built-in operators that need no trial budget. An unknown
-  name, or an operator whose module is not there (yet), is a ValueError that says which.
+  the DSPy operators (and dspy itself) cost nothing unless asked for. `names=None` means the default of
+  `[run] operators` (evolve.config.RunSettings): the defaults live in one place. An unknown name, or an
+  operator whose module is not there (yet), is a ValueError that says which.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import math
 import random
 from collections.abc import Iterable, Mapping
 
+from ..config import RunSettings
 from .operators.base import Operator
 
 OPERATORS: dict[str, str] = {
@@ -31,8 +33,6 @@ OPERATORS: dict[str, str] = {
     "dspy-copro": "evolve.engine.operators.dspy_copro:DspyCopro",
     "dspy-gepa": "evolve.engine.operators.dspy_gepa:DspyGepa",
 }
-DEFAULT_NAMES = ("reflective-rewrite", "add-skill", "split-skill", "merge-skills", "delete-skill", "crossover",
-                 "compress", "promote-example")
 
 
 class Toolbox:
@@ -97,12 +97,12 @@ def build(name: str) -> Operator:
 
 
 def default_toolbox(names: Iterable[str] | None = None, weights: Mapping[str, float] | None = None) -> Toolbox:
-    """A toolbox with the named operators (default: DEFAULT_NAMES), each weighted 1 unless `weights` says.
+    """A toolbox with the named operators (default: [run] operators' default), each weighted 1 unless `weights` says.
 
     A weight for a known operator that is not chosen is ignored (a config may keep weights for operators it
     switched off); a weight for an unknown name is a ValueError (a typo would otherwise pass silently)."""
     weights = dict(weights or {})
-    chosen = list(DEFAULT_NAMES if names is None else names)
+    chosen = list(RunSettings().operators if names is None else names)  # one default: [run] operators
     unknown = sorted(set(weights) - set(OPERATORS))
     if unknown:
         raise ValueError(f"weights given for unknown operator(s) {', '.join(unknown)}; known: {', '.join(OPERATORS)}")
