@@ -73,3 +73,19 @@ def test_goals_verify_all_references_pass_and_all_wrong_solutions_fail():
     result = subprocess.run([str(Path(sys.executable).parent / "evolve"), "goals", "verify", "--jobs", "2"],
                             cwd=ROOT, capture_output=True, text=True, timeout=3600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def _wrong_solutions():
+    return sorted((ROOT / "goals").glob("*/wrong/*.py"))
+
+
+@pytest.mark.parametrize("wrong", _wrong_solutions(), ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_each_wrong_solution_says_what_is_planted_and_differs_from_its_reference_in_a_few_lines(wrong):
+    import difflib
+
+    header = wrong.read_text().splitlines()[1]
+    assert header.startswith(f"# Wrong on purpose ({wrong.stem.replace('-', ' ')}):"), header
+    reference = (wrong.parent.parent / "reference.py").read_text().splitlines()[2:]
+    changed = [line for line in difflib.unified_diff(reference, wrong.read_text().splitlines()[2:], lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert 0 < len(changed) <= 8, f"{len(changed)} changed lines: a wrong solution plants one mistake"

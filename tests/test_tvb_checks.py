@@ -220,3 +220,21 @@ def test_goal_checks_count_simulated_not_requested_time(slug, function, ms, coun
     assert check(ctx(*honest)).passed
     stopped = [_g2d(1.0, ms, seed=i, form="generator", complete=False) for i in range(count)]
     assert not check(ctx(*stopped)).passed
+
+
+def pulse(labels, period, length=2000.0):
+    return run(simulated_ms=length, stimulus={
+        "class": "StimuliRegion", "temporal": {"class": "PulseTrain", "parameters": {"T": period, "onset": 500.0}},
+        "regions": [35], "region_weights": [1.0], "labels": labels})
+
+
+def test_pulse_train_on_one_region_with_a_period_or_a_single_pulse():
+    assert checks.pulse_train_on("p", ctx(pulse(["lM1"], 5000.0)), "lM1", single_pulse=True).passed
+    repeated = checks.pulse_train_on("p", ctx(pulse(["lM1"], 100.0)), "lM1", single_pulse=True)
+    assert not repeated.passed and "PulseTrain T=100.0 on ['lM1'] over 2000.0 ms" in repeated.message
+    assert checks.pulse_train_on("p", ctx(pulse(["lPFCDL"], 100.0)), "lPFCDL", period_ms=100.0).passed
+    assert not checks.pulse_train_on("p", ctx(pulse(["lPFCDL"], 1000.0)), "lPFCDL", period_ms=100.0).passed
+    two = checks.pulse_train_on("p", ctx(pulse(["lPFCDL", "rPFCDL"], 100.0)), "lPFCDL", period_ms=100.0)
+    assert not two.passed and "non-zero only at lPFCDL" in two.message
+    elsewhere = checks.pulse_train_on("p", ctx(pulse(["rV1"], 100.0)), "lM1")
+    assert not elsewhere.passed and "rV1" in elsewhere.message  # the region check speaks first

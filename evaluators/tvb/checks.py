@@ -134,6 +134,36 @@ def stimulated_regions(name: str, ctx: CheckContext, labels: str | Iterable[str]
                                     f"non-zero on: {'; '.join(seen)} (find indices by label in conn.region_labels)")
 
 
+def pulse_train_on(name: str, ctx: CheckContext, label: str, *, period_ms: float | None = None,
+                   single_pulse: bool = False) -> CheckResult:
+    """Passes when some completed run's stimulus is a `PulseTrain` whose weight is non-zero at `label` only, with
+    period T = `period_ms` (when given) and, with `single_pulse`, T longer than the run (one pulse)."""
+    target = stimulated_regions(name, ctx, label)
+    if not target.passed:
+        return target
+    seen = []
+    for r in completed_runs(ctx.trace):
+        stim = r.get("stimulus") or {}
+        if not stim:
+            continue
+        labels = [str(x) for x in stim.get("labels") or []]
+        temporal = stim.get("temporal") or {}
+        period, length = (temporal.get("parameters") or {}).get("T"), r.get("simulated_ms")
+        seen.append(f"{temporal.get('class')} T={period} on {labels} over {length} ms")
+        if labels != [label] or temporal.get("class") != "PulseTrain" or not isinstance(period, (int, float)):
+            continue
+        if period_ms is not None and abs(period - period_ms) >= 1e-6:
+            continue
+        if single_pulse and not (isinstance(length, (int, float)) and period > length):
+            continue
+        what = "a single PulseTrain pulse (T longer than the run)" if single_pulse else f"a PulseTrain (T = {period:g} ms)"
+        return CheckResult(name, True, f"{what} stimulated {label} only")
+    wanted = "a PulseTrain" + (f" with T={period_ms:g} ms" if period_ms is not None else "") + \
+        (" whose period T exceeds the simulation length (one pulse)" if single_pulse else "")
+    return CheckResult(name, False, f"expected {wanted} and weight non-zero only at {label} (index from "
+                                    f"conn.region_labels); the stimulated runs had: {'; '.join(seen) or 'none'}")
+
+
 def _unlabelled(stim: dict) -> str:
     """What a stimulus without region labels had, said right: all-zero weights are recorded weights."""
     regions = stim.get("regions")

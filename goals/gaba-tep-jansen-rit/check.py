@@ -10,7 +10,7 @@ pulse amplitude of about -11 and turns into a full population response (~13 mV) 
 already full at -8. The ranges (observed ± ~35 %) therefore reject a positive pulse (3.29 / 3.34 mV, no
 enlargement) and C4 entered as a_4 = 27. Stimulus target and parameters are read from the trace.
 """
-from evaluators.tvb.checks import stimulated_regions, used_model
+from evaluators.tvb.checks import pulse_train_on, used_model
 from evaluators.tvb.trace import completed_runs
 from evolve.checks import CheckResult, in_range, number
 
@@ -37,21 +37,7 @@ def _reduced(ctx):
 
 
 def _pulse(ctx):
-    name = "pulse_on_lm1"
-    target = stimulated_regions(name, ctx, "lM1")
-    if not target.passed:
-        return target
-    for r in completed_runs(ctx.trace):
-        stim = r.get("stimulus") or {}
-        labels = [str(x) for x in stim.get("labels") or []]
-        temporal = stim.get("temporal") or {}
-        params = temporal.get("parameters") or {}
-        period, length = params.get("T"), r.get("simulated_ms")
-        if labels == ["lM1"] and temporal.get("class") == "PulseTrain" and isinstance(period, (int, float)) \
-                and isinstance(length, (int, float)) and period > length:
-            return CheckResult(name, True, "a single PulseTrain pulse (T longer than the run) stimulated lM1 only")
-    return CheckResult(name, False, "expected a PulseTrain whose period T exceeds the simulation length (one pulse) "
-                                    "and whose weight is non-zero only at lM1 (index from conn.region_labels)")
+    return pulse_train_on("pulse_on_lm1", ctx, "lM1", single_pulse=True)
 
 
 def _units(ctx):

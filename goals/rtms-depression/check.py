@@ -9,7 +9,7 @@ Exploration: pulse amplitude 0.5 instead of 1 gave a rise of ~0.08, 0.3 gave ~0.
 requested protocol; a 1 Hz train (T = 1000 ms) delivers a tenth of the pulses; a stimulus on another region
 leaves lPFCDL at the depressed level. The stimulus and the region-wise drive are read from the trace.
 """
-from evaluators.tvb.checks import stimulated_regions, used_model
+from evaluators.tvb.checks import pulse_train_on, used_model
 from evaluators.tvb.trace import completed_runs
 from evolve.checks import CheckResult, number
 
@@ -63,27 +63,7 @@ def _rtms(ctx):
 
 
 def _stimulus(ctx):
-    name = "stimulus_on_lpfcdl_at_10hz"
-    target = stimulated_regions(name, ctx, "lPFCDL")
-    if not target.passed:
-        return target
-    for r in completed_runs(ctx.trace):
-        stim = r.get("stimulus") or {}
-        labels = [str(x) for x in stim.get("labels") or []]
-        temporal = stim.get("temporal") or {}
-        period = (temporal.get("parameters") or {}).get("T")
-        if labels == ["lPFCDL"] and temporal.get("class") == "PulseTrain" and isinstance(period, (int, float)) \
-                and abs(period - 100.0) < 1e-6:
-            return CheckResult(name, True, "a 10 Hz PulseTrain (T = 100 ms) stimulated lPFCDL only")
-    seen = []
-    for r in completed_runs(ctx.trace):
-        stim = r.get("stimulus") or {}
-        if stim:
-            temporal = stim.get("temporal") or {}
-            seen.append(f"{temporal.get('class')} T={(temporal.get('parameters') or {}).get('T')} on "
-                        f"{stim.get('labels')}")
-    return CheckResult(name, False, "expected a PulseTrain with parameters T=100.0 (10 Hz) and weight non-zero only "
-                                    f"at lPFCDL; the stimulated runs had: {'; '.join(seen) or 'none'}")
+    return pulse_train_on("stimulus_on_lpfcdl_at_10hz", ctx, "lPFCDL", period_ms=100.0)
 
 
 def _drive(ctx):

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: amyloid-beta raises local excitability (Generic2dOscillator `a`) in hub regions;
+# Wrong on purpose (sign flip): a test fixture that must fail its goal's checks; otherwise as the reference: amyloid-beta raises local excitability (Generic2dOscillator `a`) in hub regions;
 # compare the spectral peak of a control and a heterogeneous-Abeta network.
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: simulated BOLD from a noisy Generic2dOscillator network on the default connectome.
+# Wrong on purpose (keeps first volume): a test fixture that must fail its goal's checks; otherwise as the reference: simulated BOLD from a noisy Generic2dOscillator network on the default connectome.
 
 # %%
 import json

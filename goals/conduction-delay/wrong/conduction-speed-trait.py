@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: latency of a pulse from rV1 to rV2 at two conduction velocities.
+# Wrong on purpose (conduction speed trait): a test fixture that must fail its goal's checks; otherwise as the reference: latency of a pulse from rV1 to rV2 at two conduction velocities.
 # Generic 2D oscillators at their default parameters (a stable fixed point), linear coupling on the default
 # 76-region connectome, a single 5 ms pulse into rV1 after 1000 ms of settling.
 

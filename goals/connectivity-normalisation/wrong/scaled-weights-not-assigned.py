@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: raw versus max-normalised weights of the default connectome, and what the same
+# Wrong on purpose (scaled weights not assigned): a test fixture that must fail its goal's checks; otherwise as the reference: raw versus max-normalised weights of the default connectome, and what the same
 # coupling strength does with each.
 
 # %%

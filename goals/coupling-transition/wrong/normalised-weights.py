@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: sweep the global coupling of a reduced Wong-Wang network and find where the
+# Wrong on purpose (normalised weights): a test fixture that must fail its goal's checks; otherwise as the reference: sweep the global coupling of a reduced Wong-Wang network and find where the
 # mean synaptic gating jumps from the quiet low-activity state to the high-activity state.
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: scalp EEG of a Jansen-Rit whole-brain network (default 65-channel EEG from tvb-data),
+# Wrong on purpose (monitors swapped): a test fixture that must fail its goal's checks; otherwise as the reference: scalp EEG of a Jansen-Rit whole-brain network (default 65-channel EEG from tvb-data),
 # recorded alongside a region-level temporal average.
 
 # %%

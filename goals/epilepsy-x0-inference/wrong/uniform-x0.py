@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: recover the excitability x0 of an epileptogenic right hippocampus (rHC) from a simulated
+# Wrong on purpose (uniform x0): a test fixture that must fail its goal's checks; otherwise as the reference: recover the excitability x0 of an epileptogenic right hippocampus (rHC) from a simulated
 # "recording", by a grid search over x0 (scaled-down version of Jirsa et al. 2017's model inversion).
 
 # %%

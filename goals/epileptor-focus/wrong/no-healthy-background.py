@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: a right mesial-temporal epileptogenic focus (rHC, rPHC) in an Epileptor network on the
+# Wrong on purpose (no healthy background): a test fixture that must fail its goal's checks; otherwise as the reference: a right mesial-temporal epileptogenic focus (rHC, rPHC) in an Epileptor network on the
 # default 76-region connectome. Which regions are seizing once the start-up transient is over?
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: TMS-evoked potential (TEP) at left M1 (lM1) in a Jansen-Rit network, control vs a 20 %
+# Wrong on purpose (c4 as a4): a test fixture that must fail its goal's checks; otherwise as the reference: TMS-evoked potential (TEP) at left M1 (lM1) in a Jansen-Rit network, control vs a 20 %
 # reduction of the inhibitory-to-pyramidal connectivity constant C4 (TVB a_4 = C4 / J).
 
 # %%

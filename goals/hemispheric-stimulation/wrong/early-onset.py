@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: stimulate left V1 (lV1) and, separately, right V1 (rV1) with one brief pulse and
+# Wrong on purpose (early onset): a test fixture that must fail its goal's checks; otherwise as the reference: stimulate left V1 (lV1) and, separately, right V1 (rV1) with one brief pulse and
 # compare the evoked response in the opposite hemisphere (right hemisphere = indices 0-37, left = 38-75).
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: Jansen-Rit alpha rhythm on the default 76-region connectome.
+# Wrong on purpose (unpack bug): a test fixture that must fail its goal's checks; otherwise as the reference: Jansen-Rit alpha rhythm on the default 76-region connectome.
 
 # %%
 import json

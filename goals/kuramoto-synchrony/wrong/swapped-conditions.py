@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: phase synchrony of Kuramoto oscillators on the default 76-region connectome,
+# Wrong on purpose (swapped conditions): a test fixture that must fail its goal's checks; otherwise as the reference: phase synchrony of Kuramoto oscillators on the default 76-region connectome,
 # weak versus strong Kuramoto coupling, with phase noise.
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: disconnect left primary motor cortex (lM1) from a reduced Wong-Wang network and
+# Wrong on purpose (row only): a test fixture that must fail its goal's checks; otherwise as the reference: disconnect left primary motor cortex (lM1) from a reduced Wong-Wang network and
 # compare the activity of its direct neighbours (and of all other regions) with the intact network.
 
 # %%

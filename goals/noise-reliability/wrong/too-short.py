@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: reliability of noise-driven functional connectivity across three noise seeds.
+# Wrong on purpose (too short): a test fixture that must fail its goal's checks; otherwise as the reference: reliability of noise-driven functional connectivity across three noise seeds.
 # Each region obeys dx/dt = -0.1 x + 0.002 * sum_j w_ij x_j(t - d_ij) + noise, on the default connectome.
 
 # %%

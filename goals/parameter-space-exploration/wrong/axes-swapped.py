@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: a 4 x 2 parameter-space exploration (global coupling x noise) of a Generic2dOscillator
+# Wrong on purpose (axes swapped): a test fixture that must fail its goal's checks; otherwise as the reference: a 4 x 2 parameter-space exploration (global coupling x noise) of a Generic2dOscillator
 # network on the default connectome, scoring each grid point by its mean functional connectivity (FC).
 
 # %%

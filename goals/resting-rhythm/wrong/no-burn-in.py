@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: dominant rhythm of a connectome-coupled network of cortical columns.
+# Wrong on purpose (no burn in): a test fixture that must fail its goal's checks; otherwise as the reference: dominant rhythm of a connectome-coupled network of cortical columns.
 # Each region is a Jansen-Rit column (pyramidal cells, excitatory and inhibitory interneurons) on the default
 # 76-region connectome, coupled through the Jansen-Rit sigmoid, no noise.
 

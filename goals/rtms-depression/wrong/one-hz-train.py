@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: Wilson-Cowan network with a hypoactive left DLPFC (lPFCDL) and 10 Hz rTMS to that region,
+# Wrong on purpose (one hz train): a test fixture that must fail its goal's checks; otherwise as the reference: Wilson-Cowan network with a hypoactive left DLPFC (lPFCDL) and 10 Hz rTMS to that region,
 # scaled down from Iliaens (2021, MSc thesis, Ghent University).
 
 # %%

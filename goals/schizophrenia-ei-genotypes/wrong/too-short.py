@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: three NRG1 "genotype" parameter sets of a Wilson-Cowan network that lower the E/I
+# Wrong on purpose (too short): a test fixture that must fail its goal's checks; otherwise as the reference: three NRG1 "genotype" parameter sets of a Wilson-Cowan network that lower the E/I
 # balance step by step (less excitatory recurrence c_ee, more inhibition onto E c_ei, weaker global coupling).
 
 # %%

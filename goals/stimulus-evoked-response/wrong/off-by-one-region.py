@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: evoked response to a single pulse delivered to right V1 (rV1) of the default
+# Wrong on purpose (off by one region): a test fixture that must fail its goal's checks; otherwise as the reference: evoked response to a single pulse delivered to right V1 (rV1) of the default
 # 76-region connectome, Generic2dOscillator nodes at rest, measured at rV1 and its neighbour rV2.
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: the same resting Generic2dOscillator network integrated without and with additive noise.
+# Wrong on purpose (no burn in): a test fixture that must fail its goal's checks; otherwise as the reference: the same resting Generic2dOscillator network integrated without and with additive noise.
 
 # %%
 import json

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: a left-M1 "stroke" (all connections of lM1 removed) in a Generic2dOscillator network,
+# Wrong on purpose (speed not set): a test fixture that must fail its goal's checks; otherwise as the reference: a left-M1 "stroke" (all connections of lM1 removed) in a Generic2dOscillator network,
 # scaled down from Falcon et al. 2016. Intact and lesioned brains receive the same noise realisation.
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: virtual resection of a left prefrontal "tumour" region (lPFCCL), after Aerts et al. 2020.
+# Wrong on purpose (resected before pre run): a test fixture that must fail its goal's checks; otherwise as the reference: virtual resection of a left prefrontal "tumour" region (lPFCCL), after Aerts et al. 2020.
 # Pre- and post-resection Generic2dOscillator networks share the same noise realisation, so the difference
 # between the two functional connectivity (FC) matrices is due to the resection.
 

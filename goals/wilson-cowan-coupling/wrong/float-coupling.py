@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: mean excitatory activity of a Wilson-Cowan whole-brain network at three global
+# Wrong on purpose (float coupling): a test fixture that must fail its goal's checks; otherwise as the reference: mean excitatory activity of a Wilson-Cowan whole-brain network at three global
 # coupling strengths.
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# Reference solution: functional connectivity of a noisy reduced Wong-Wang network on the default
+# Wrong on purpose (time by time corrcoef): a test fixture that must fail its goal's checks; otherwise as the reference: functional connectivity of a noisy reduced Wong-Wang network on the default
 # 76-region connectome, and how well it follows the structural weights.
 
 # %%
