@@ -133,7 +133,7 @@ def _code_runs(text: str) -> list[list[str]]:
     `# %%` markers left out."""
     lines, runs, inside, run = text.replace("\r\n", "\n").split("\n"), [], None, []
     if sum(bool(_FENCE.match(line)) for line in lines) < 2:
-        runs = [lines]
+        runs = [[line for line in lines if not _FENCE.match(line)]]  # an unclosed fence mark is not code
     else:
         for line in lines:
             if _FENCE.match(line):
