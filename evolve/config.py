@@ -131,8 +131,9 @@ class RunSettings:
     children: int = field(default=1, metadata={"min": 1})
     population: int = field(default=4, metadata={"min": 1})
     # the default run's goal subset (configs/default.toml); an empty list means every goal of the split
-    train_goals: list[str] = field(default_factory=lambda: ["stimulus-evoked-response"])
-    val_goals: list[str] = field(default_factory=lambda: ["kuramoto-synchrony"])
+    train_goals: list[str] = field(default_factory=lambda: ["bold-monitor", "stochastic-vs-deterministic"])
+    val_goals: list[str] = field(default_factory=lambda: ["hemispheric-stimulation", "kuramoto-synchrony",
+                                                          "noise-reliability"])
     test_goals: list[str] = field(default_factory=lambda: ["wong-wang-fc"])
     minibatch: int = field(default=0, metadata={"min": 0})
     train_seeds: int = field(default=1, metadata={"min": 1})

@@ -192,6 +192,18 @@ class Reads:
                       CASE WHEN len(e.transcript) > 0 THEN e.transcript[-1].reply ELSE '' END AS code
                FROM trials t LEFT JOIN evaluations e USING (trial_id) WHERE t.run_id = ?""", [run_id])
 
+    def condition_trials(self, conditions: tuple[str, ...] = ("seed", "none")) -> list[dict[str, Any]]:
+        """Every scored trial of the given conditions in every run, for the difficulty ladder (evolve.ladder):
+        goal, split, condition, model, run_id, trial_key, score, executed and `solved` (it ran and every
+        check passed). Missing trials are left out: they measured nothing."""
+        return self.rows(
+            """SELECT t.goal, t.split, t.condition, t.model, t.run_id, t.trial_key, t.score, t.executed,
+                      t.executed AND len(e.checks) > 0
+                        AND NOT list_contains(list_transform(e.checks, lambda c: c.passed), false) AS solved
+               FROM trials t LEFT JOIN evaluations e USING (trial_id)
+               WHERE t.status = 'scored' AND list_contains(?, t.condition)
+               ORDER BY t.goal, t.condition, t.trial_key""", [list(conditions)])
+
     def library(self, library_id: str) -> Library:
         """The stored library `library_id` (a full id or a unique prefix of at least 6 characters)."""
         library_id = self.resolve_library(library_id)

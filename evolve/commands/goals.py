@@ -1,5 +1,6 @@
 """`evolve goals list` (split, tier, budget), `evolve goals verify` (references pass, wrong solutions fail; every
-check's message on request) and `evolve goals spread` (a reference's results across seeds, for calibrating)."""
+check's message on request), `evolve goals spread` (a reference's results across seeds, for calibrating) and
+`evolve goals ladder` (each goal's measured score with the seed library and without skills: evolve.ladder)."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from .. import ladder
 from ..goals import SPLITS, load_goals
 from ..plugin import PluginError, load_plugin
 from ..table import format_table
@@ -43,10 +45,28 @@ def add_parser(subparsers):
     spreading.add_argument("--goals", type=Path, help="goals folder (default: [paths] goals of the config)")
     spreading.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     spreading.add_argument("--save", type=Path, metavar="FILE", help="write every seed's results as JSON")
+    laddering = actions.add_parser(
+        "ladder", help="each goal's measured score with the seed library and without skills, from archives",
+        description="Read the scored 'seed' and 'none' trials of one or more archives (ablations, runs), count each "
+                    "trial once, and place every goal on a rung: unmeasured, never (all 0), always (all solved), "
+                    "flat (seed and none within --min-gap), thin (they differ on fewer than --min-n trials each) "
+                    "or selective (a val goal that can select). Goals of the goals folder with no trial are listed "
+                    "as unmeasured. --save writes the table as TOML (goals/ladder.toml is the shipped one).")
+    laddering.add_argument("--archive", type=Path, action="append", required=True, metavar="DB",
+                           help="an archive to read (repeatable)")
+    laddering.add_argument("--model", help="only trials of this student model (default: [models.student] model)")
+    laddering.add_argument("--goals", type=Path, help="goals folder (default: [paths] goals of the config)")
+    laddering.add_argument("--min-gap", type=float, default=ladder.MIN_GAP,
+                           help=f"seed and none means closer than this are 'flat' (default {ladder.MIN_GAP})")
+    laddering.add_argument("--min-n", type=int, default=ladder.MIN_N,
+                           help=f"trials per condition before a goal is 'selective' (default {ladder.MIN_N})")
+    laddering.add_argument("--save", type=Path, metavar="FILE", help="write the table as TOML")
     return parser
 
 
 def run(args, config) -> int:
+    if args.goals_action == "ladder":
+        return ladder_goals(args, config)
     if args.goals_action == "verify":
         return verify_goals(args, config)
     if args.goals_action == "spread":
@@ -160,3 +180,39 @@ def list_goals(args, config) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in goals left out above; run 'evolve validate {root}'", file=sys.stderr)
     return RESULT if problems else 0
+
+
+def ladder_goals(args, config) -> int:
+    from ..archive import ArchiveError, open_for_reading
+
+    model = args.model or config.models["student"].model
+    trials = []
+    for path in args.archive:
+        if not path.is_file():
+            raise CommandError(f"no archive at {path}")
+        try:
+            with open_for_reading(path) as reader:
+                trials += [t for t in reader.condition_trials(ladder.CONDITIONS) if t["model"] == model]
+        except ArchiveError as error:
+            raise CommandError(str(error)) from error
+    root = args.goals or Path(config.paths.goals)
+    goals, _ = load_goals(root)
+    measured = {e.goal: e for e in ladder.measure(trials, args.min_gap, args.min_n)}
+    entries = [measured.pop(g.slug, None) or ladder.Entry(g.slug, g.split, ladder.Tally(), ladder.Tally(),
+                                                           *ladder.place(ladder.Tally(), ladder.Tally()))
+               for g in goals] + list(measured.values())  # goals no longer in the folder stay visible
+    rows = [(e.goal, e.split, f"{e.seed.mean:.2f}" if e.seed.n else "-", str(e.seed.n), str(e.seed.solved),
+             f"{e.none.mean:.2f}" if e.none.n else "-", str(e.none.n), str(e.none.solved), e.rung)
+            for e in entries]
+    print(format_table(("goal", "split", "seed mean", "n", "solved", "none mean", "n", "solved", "rung"), rows))
+    counts = {r: sum(e.rung == r for e in entries) for r in ladder.RUNGS}
+    print(f"{len(entries)} goal(s), model {model}, {len(trials)} trial(s): "
+          + ", ".join(f"{n} {r}" for r, n in counts.items() if n))
+    if args.save:
+        sources = " ".join(f"--archive {p}" for p in args.archive)
+        ladder.write(entries, args.save, header=(
+            "The difficulty ladder (evolve.ladder): measured, not typed. Re-make it with\n"
+            f"evolve goals ladder {sources} --model {model} --min-gap {args.min_gap:g} --min-n {args.min_n} "
+            f"--save {args.save}"))
+        print(f"wrote {args.save}", file=sys.stderr)
+    return 0
