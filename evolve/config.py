@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import typed_toml
+from .bundle import BundleLimits
 from .problems import Problem, did_you_mean
 
 DEFAULT_CONFIG_PATH = Path("configs/default.toml")
@@ -29,6 +30,13 @@ class LibraryLimits:
     max_library_bytes: int = field(default=65_536, metadata={"min": 256})
     verify_examples: bool = True  # a child's new or changed '# complete example' blocks must run (evolve run)
     example_timeout_s: float = field(default=300.0, metadata={"min": 1})
+    max_file_bytes: int = field(default=65_536, metadata={"min": 256})  # one bundled file (references/, scripts/)
+    max_bundle_bytes: int = field(default=262_144, metadata={"min": 256})  # all of one skill's bundled files
+
+    @property
+    def bundle(self) -> BundleLimits:
+        """The limits on a skill's bundled files (evolve.bundle)."""
+        return BundleLimits(self.max_file_bytes, self.max_bundle_bytes)
 
 
 @dataclass(frozen=True)

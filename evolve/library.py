@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from collections.abc import Iterable, Mapping
 
+from . import bundle
 from . import skills as skill_io
 from .problems import Problem
 from .skills import Skill
@@ -21,13 +22,18 @@ class LibraryDiff:
     added: tuple[str, ...]
     removed: tuple[str, ...]
     changed: tuple[str, ...]
+    # changed skill → the files of its folder that differ (SKILL.md, references/..., scripts/...), when any
+    # bundled file is among them (a SKILL.md-only change needs no detail)
+    changed_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.removed or self.changed)
 
     def __str__(self) -> str:
-        parts = [f"+{n}" for n in self.added] + [f"-{n}" for n in self.removed] + [f"~{n}" for n in self.changed]
+        changed = [f"~{n}" + (f" ({', '.join(self.changed_files[n])})" if n in self.changed_files else "")
+                   for n in self.changed]
+        parts = [f"+{n}" for n in self.added] + [f"-{n}" for n in self.removed] + changed
         return " ".join(parts) if parts else "(no change)"
 
 
@@ -52,7 +58,7 @@ class Library:
 
     @property
     def manifest(self) -> dict[str, str]:
-        """name → sha256 of the skill's normalised text, sorted by name."""
+        """name → the skill's content address (SKILL.md and its bundled files; `Skill.sha256`), sorted by name."""
         return {name: skill.sha256 for name, skill in self.skills.items()}
 
     @property
@@ -67,6 +73,7 @@ class Library:
 
     @property
     def nbytes(self) -> int:
+        """Bytes of the skills' SKILL.md texts (bundled files are read on request, not carried in prompts)."""
         return sum(s.nbytes for s in self.skills.values())
 
     def __len__(self) -> int:
@@ -93,21 +100,32 @@ class Library:
     def diff(self, newer: Library) -> LibraryDiff:
         """What changed going from this library to `newer`."""
         old, new = self.manifest, newer.manifest
+        changed = tuple(sorted(n for n in set(old) & set(new) if old[n] != new[n]))
+        detail = {}
+        for name in changed:
+            before, after = self.skills[name], newer.skills[name]
+            paths = bundle.changed_paths(before.files, after.files)
+            if paths:
+                text = (skill_io.SKILL_FILE,) if before.text != after.text else ()
+                detail[name] = text + paths
         return LibraryDiff(
             added=tuple(sorted(set(new) - set(old))),
             removed=tuple(sorted(set(old) - set(new))),
-            changed=tuple(sorted(n for n in set(old) & set(new) if old[n] != new[n])),
+            changed=changed,
+            changed_files=MappingProxyType(detail),
         )
 
 
-def load_library(root: Path, max_skill_bytes: int = skill_io.DEFAULT_MAX_BYTES) -> tuple[Library, list[Problem]]:
-    """Load every `root/<name>/SKILL.md`. Invalid skills are left out and reported."""
+def load_library(root: Path, max_skill_bytes: int = skill_io.DEFAULT_MAX_BYTES,
+                 limits: bundle.BundleLimits = bundle.DEFAULT_LIMITS) -> tuple[Library, list[Problem]]:
+    """Load every skill folder `root/<name>/` (SKILL.md and its bundled files). Invalid skills are left out and
+    reported."""
     root = Path(root)
     if not root.is_dir():
         return Library(), [Problem(root, "not a folder of skills (expected <root>/<name>/SKILL.md)", None, "not-a-folder")]
     found, problems = [], []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        skill, found_problems = skill_io.load(folder, max_bytes=max_skill_bytes)
+        skill, found_problems = skill_io.load(folder, max_bytes=max_skill_bytes, limits=limits)
         problems += found_problems
         if skill is not None and not found_problems:
             found.append(skill)
@@ -115,5 +133,5 @@ def load_library(root: Path, max_skill_bytes: int = skill_io.DEFAULT_MAX_BYTES) 
 
 
 def write_library(library: Library, root: Path) -> list[Path]:
-    """Write every skill under `root`; returns the written paths. Existing other folders are left alone."""
+    """Write every skill folder under `root`; returns the SKILL.md paths. Existing other folders are left alone."""
     return [skill_io.write(skill, root) for skill in library]

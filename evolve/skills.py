@@ -20,6 +20,7 @@ from skills_ref.errors import ParseError
 from skills_ref.parser import parse_frontmatter
 from skills_ref.validator import ALLOWED_FIELDS, validate_metadata
 
+from . import bundle
 from .problems import Problem, closest, line_of
 
 SKILL_FILE = "SKILL.md"
@@ -75,18 +76,27 @@ def sha256(text: str) -> str:
 
 @dataclass(frozen=True)
 class Skill:
-    """An immutable skill. `text` is the normalised SKILL.md; `sha256` is its content address."""
+    """An immutable skill: the whole folder. `text` is the normalised SKILL.md; `files` its bundled files
+    (relative path → canonical bytes, evolve.bundle); `sha256` the content address of all of it (the SKILL.md
+    text's own hash when there are no files). `nbytes` counts SKILL.md only: what a prompt carries."""
 
     name: str
     description: str
     body: str
     metadata: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)  # other spec keys: license, compatibility, allowed-tools
+    files: Mapping[str, bytes] = field(default_factory=dict)  # references/, scripts/, assets/ (evolve.bundle)
 
     def __post_init__(self):
         object.__setattr__(self, "body", normalize(self.body).strip("\n"))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        for path in self.files:
+            reason = bundle.unsafe_path(path)
+            if reason:
+                raise ValueError(f"skill '{self.name}': bundled file '{path}' is not allowed: {reason}")
+        files = {path: bundle.canonical(_as_bytes(self.files[path])) for path in sorted(self.files)}
+        object.__setattr__(self, "files", MappingProxyType(files))
 
     @property
     def text(self) -> str:
@@ -94,11 +104,31 @@ class Skill:
 
     @property
     def sha256(self) -> str:
+        return bundle.identity(sha256(self.text), self.files)
+
+    @property
+    def text_sha256(self) -> str:
+        """The hash of SKILL.md alone (equal to `sha256` when the skill bundles no files)."""
         return sha256(self.text)
 
     @property
     def nbytes(self) -> int:
         return len(self.text.encode("utf-8"))
+
+    @property
+    def package_bytes(self) -> int:
+        """SKILL.md and every bundled file: what the package holds (not what a prompt carries)."""
+        return self.nbytes + bundle.nbytes(self.files)
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The bundled files a student may ask for by path (`references/...`), sorted."""
+        return tuple(p for p in self.files if p.startswith(f"{bundle.REFERENCES}/"))
+
+    @property
+    def scripts(self) -> Mapping[str, bytes]:
+        """Module file name → source of the skill's importable scripts (`scripts/<module>.py`)."""
+        return bundle.script_modules(self.files)
 
     @property
     def role(self) -> str:
@@ -114,11 +144,19 @@ class Skill:
         return self.metadata.get("always-load", "false") == "true"
 
     def with_body(self, body: str) -> Skill:
-        return Skill(self.name, self.description, body, self.metadata, self.extra)
+        return Skill(self.name, self.description, body, self.metadata, self.extra, self.files)
 
     def with_metadata(self, **values: str) -> Skill:
         merged = {**self.metadata, **{k.replace("_", "-"): v for k, v in values.items()}}
-        return Skill(self.name, self.description, self.body, merged, self.extra)
+        return Skill(self.name, self.description, self.body, merged, self.extra, self.files)
+
+    def with_files(self, files: Mapping[str, bytes]) -> Skill:
+        return Skill(self.name, self.description, self.body, self.metadata, self.extra, files)
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    """A bundled file given as text (an operator's reply, a test) is stored as its UTF-8 bytes."""
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
 def render(skill: Skill) -> str:
@@ -279,8 +317,10 @@ def _raw_metadata(text: str):
     return data.get("metadata") if isinstance(data, dict) else None
 
 
-def load(skill_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Skill | None, list[Problem]]:
-    """Load `skill_dir/SKILL.md`; the folder name must equal the skill's name."""
+def load(skill_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES, limits: bundle.BundleLimits = bundle.DEFAULT_LIMITS
+         ) -> tuple[Skill | None, list[Problem]]:
+    """Load the skill folder: `skill_dir/SKILL.md` and its bundled files (evolve.bundle); the folder name must
+    equal the skill's name. Problems name the file they concern."""
     skill_dir = Path(skill_dir)
     path = skill_dir / SKILL_FILE
     if not path.is_file():
@@ -292,13 +332,26 @@ def load(skill_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Skill | N
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
         return None, [Problem(path, f"not UTF-8 text (byte {error.start}); save the file as UTF-8", None, "not-utf8")]
-    return parse(text, path, folder_name=skill_dir.name, max_bytes=max_bytes)
+    skill, problems = parse(text, path, folder_name=skill_dir.name, max_bytes=max_bytes)
+    files, file_problems = bundle.read(skill_dir, limits)
+    problems += file_problems
+    return (skill.with_files(files) if skill is not None else None), problems
 
 
 def write(skill: Skill, root: Path) -> Path:
-    """Write the skill as `root/<name>/SKILL.md` and return the file's path."""
+    """Write the skill folder `root/<name>/` (SKILL.md and every bundled file) and return SKILL.md's path.
+
+    Files already in the folder that are not the skill's (but would be read as part of it) are removed, so the
+    folder loads back as exactly this skill."""
     folder = Path(root) / skill.name
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SKILL_FILE
     path.write_text(skill.text, encoding="utf-8")
+    present, _ = bundle.read(folder)
+    for stale in sorted(set(present) - set(skill.files)):
+        (folder / stale).unlink()
+    for relative, data in skill.files.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
     return path

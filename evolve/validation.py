@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import bundle
 from . import goals as goal_io
 from . import skills as skill_io
 from .config import Config, load_config
@@ -37,7 +38,7 @@ def validate_path(path: Path, config: Config) -> Report:
             return _validate_config(path)
         return Report(problems=[Problem(path, "not a SKILL.md, a goal folder or a .toml config", None, "unknown-path")])
     if (path / skill_io.SKILL_FILE).is_file() or (path / skill_io.SKILL_FILE.lower()).is_file():
-        _, problems = skill_io.load(path, max_bytes=max_skill)
+        _, problems = skill_io.load(path, max_bytes=max_skill, limits=config.library.bundle)
         return Report(skills=1, problems=problems)
     if goal_io.is_goal_folder(path):
         _, problems = goal_io.load_goal(path)
@@ -51,9 +52,12 @@ def _validate_folder(path: Path, config: Config) -> Report:
     goal_dirs = [c for c in children if goal_io.is_goal_folder(c)]
     report = Report()
     if skill_dirs:
-        library, problems = load_library(path, max_skill_bytes=config.library.max_skill_bytes)
+        library, problems = load_library(path, max_skill_bytes=config.library.max_skill_bytes,
+                                         limits=config.library.bundle)
         report.skills += len(skill_dirs)
         report.problems += problems
+        report.problems += [Problem(path / name / bundle.SCRIPTS / module, message, None, "script-clash")
+                            for name, module, message in bundle.clashes({s.name: s.scripts for s in library})]
         if library.nbytes > config.library.max_library_bytes:
             report.problems.append(Problem(path, f"the library is {library.nbytes} bytes; the limit "
                                            f"[library] max_library_bytes is {config.library.max_library_bytes}",

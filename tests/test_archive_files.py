@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from helpers.archive_data import LiveWriter, hand_built_v1
 
-from evolve.archive import Archive, ArchiveError, ArchiveLocked, open_for_reading, schema
+from evolve.archive import SCHEMA_VERSION, Archive, ArchiveError, ArchiveLocked, open_for_reading, schema
 from evolve.archive.snapshot import snapshot_path
 from evolve.cli import main
 
@@ -41,7 +41,7 @@ def test_an_older_archive_is_migrated_and_keeps_its_data(tmp_path):
     hand_built_v1(path)
     with Archive.open(path, snapshots=False) as archive:
         assert archive.migrated_from == 1
-        assert archive.rows("SELECT max(version) AS v, count(*) AS steps FROM schema_version") == [{"v": 7, "steps": 7}]
+        assert archive.rows("SELECT max(version) AS v, count(*) AS steps FROM schema_version") == [{"v": SCHEMA_VERSION, "steps": SCHEMA_VERSION}]
         (evaluation,) = archive.rows("SELECT feedback, checks, judge_status, judge_scores FROM evaluations")
         (best,) = archive.rows("SELECT run_id, library_id, score, n FROM best_so_far")
     assert evaluation == {"feedback": "fine", "checks": [{"name": "c", "passed": True, "message": "ok"}],
@@ -122,7 +122,7 @@ def test_a_newer_archive_is_refused_untouched(generated, capsys):
     con.close()
     before = digest(path)
     for opener in (Archive.open, open_for_reading):
-        with pytest.raises(ArchiveError, match="schema version 99; this evolve knows versions up to 7"):
+        with pytest.raises(ArchiveError, match=f"schema version 99; this evolve knows versions up to {SCHEMA_VERSION}"):
             opener(path)
     assert main(["export", "--run", str(path), "--best", "--to", str(path.parent / "out")]) == 2
     assert "upgrade evolve" in capsys.readouterr().err

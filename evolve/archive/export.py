@@ -1,7 +1,7 @@
 """`evolve export`: one archived library as an Agent Skills folder an agent can load as is.
 
-Contract: `export(reader, library_id, run_id, folder)` writes `folder/<name>/SKILL.md` for every skill (the
-layout `evolve validate` and `load_library` read) and `folder/CHANGELOG.md` built from the operators' notes
+Contract: `export(reader, library_id, run_id, folder)` writes `folder/<name>/` for every skill: its SKILL.md and
+every bundled file (references/, scripts/, assets/; the layout `evolve validate` and `load_library` read) and `folder/CHANGELOG.md` built from the operators' notes
 along the library's lineage, newest first. Each skill gets two metadata strings (the spec allows only
 strings there): `lineage` ("<library> <- <parent> (<operator>) <- ...", 12-character ids, first parents) and
 `score` ("0.705 val (n=4); seed 0.405 (n=4); no skills 0.205 (n=4)"). The bodies are the archived ones,

@@ -1,8 +1,8 @@
 """Reads over an archive connection, shared by the writer (the engine) and read-only views (`evolve sql`, export).
 
 Contract: every method only reads; each works on a writable connection, a read-only one or a snapshot.
-Libraries come back as `Library` values rebuilt from the stored skill texts with `evolve.skills.parse`, so
-what the engine gets back is exactly what it stored (same skill hashes, same library id).
+Libraries come back as `Library` values rebuilt from the stored skill texts with `evolve.skills.parse` and their
+bundled files, so what the engine gets back is exactly what it stored (same skill hashes, same library id).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import duckdb
 
 from .. import skills as skill_io
 from ..library import Library
+from ..skills import Skill
 from .errors import ArchiveError
 
 
@@ -217,8 +218,21 @@ class Reads:
                 raise ArchiveError(self.path, f"skill {row['name']} ({row['sha256'][:12]}) of library "
                                    f"{library_id[:12]} no longer parses: {problems[0].message if problems else ''}",
                                    "The archive was written by an incompatible evolve.")
-            skills.append(skill)
+            skills.append(self._with_files(skill, row["sha256"]))
         return Library.of(skills)
+
+    def _with_files(self, skill: Skill, sha: str) -> Skill:
+        """The stored skill `sha` with its bundled files; ArchiveError when they do not rebuild it exactly."""
+        if skill.sha256 == sha:  # a SKILL.md-only skill (every skill of an archive before schema version 8)
+            return skill
+        found = self.rows("SELECT l.path, f.content FROM skill_files l JOIN files f USING (sha256) "
+                          "WHERE l.skill = ? ORDER BY l.path", [sha])
+        rebuilt = skill.with_files({r["path"]: bytes(r["content"]) for r in found})
+        if rebuilt.sha256 != sha:
+            raise ArchiveError(self.path, f"skill {skill.name} ({sha[:12]}) does not rebuild from its stored text and "
+                                          f"{len(found)} bundled file(s) (it hashes to {rebuilt.sha256[:12]}).",
+                               "The archive is damaged or was written by an incompatible evolve.")
+        return rebuilt
 
     def resolve_library(self, prefix: str) -> str:
         """A full library id from an id or a unique prefix; ArchiveError naming the choices otherwise."""

@@ -176,6 +176,24 @@ ALTER TABLE llm_calls ADD COLUMN request VARCHAR;                     -- JSON: w
 ALTER TABLE llm_calls ADD COLUMN uid VARCHAR;                         -- the call's identity (evolve.models.CallRecord)
 """
 
+# v8: a skill is its whole folder (evolve.bundle). skills.sha256 is then the package's identity (SKILL.md's own hash
+# when it bundles nothing, so no earlier row changes) and skills.text its SKILL.md; each bundled file is stored once
+# by the hash of its content and listed per skill by path.
+_V8 = """
+CREATE TABLE files (                     -- content-addressed: one row per distinct canonical file content
+    sha256     VARCHAR PRIMARY KEY,
+    content    BLOB NOT NULL,
+    nbytes     INTEGER NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE skill_files (               -- the bundled files of a skill (none for a SKILL.md-only skill)
+    skill  VARCHAR NOT NULL,             -- skills.sha256
+    path   VARCHAR NOT NULL,             -- relative to the skill folder: references/x.md, scripts/y.py, assets/z
+    sha256 VARCHAR NOT NULL,             -- files.sha256
+    PRIMARY KEY (skill, path)
+);
+"""
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events", _V1),
     ("judge verdicts on evaluations", _V2),
@@ -184,6 +202,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("per-turn conversion path of the student's replies", _V5),
     ("per-turn harness details: finish reason, answer budget, kept cells, hints, resamples, solved", _V6),
     ("time per phase on trials; cached tokens, provider timings and the request sent on model calls", _V7),
+    ("skills as whole folders: bundled files stored once by hash, listed per skill", _V8),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

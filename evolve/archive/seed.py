@@ -8,11 +8,13 @@ Contract:
 - `add(archive, run_id, library, ...)` records the library with an edge of operator 'manual' whose parent is
   the run's current best (none if the run has no scored val trial yet), at generation last + 1. The
   `pending_seeds` view then lists it until the engine records its first trial.
-- When a run holds the archive, `queue()` writes the seed to `<stem>.inbox/` beside it (atomically); the
-  running writer takes it in with `take_queued()` when it asks for `pending_seeds`.
+- When a run holds the archive, `queue()` writes the seed to `<stem>.inbox/` beside it (atomically), bundled files
+  (base64) included; the running writer takes it in with `take_queued()` when it asks for `pending_seeds`.
+- A skill is its whole folder (evolve.bundle): its references, scripts and assets travel with it.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -47,13 +49,14 @@ def prepare(folder: Path, config) -> tuple[Library | None, list[Problem]]:
         problems.append(Problem(folder, "no skills here (expected <folder>/<name>/SKILL.md)", None, "no-skills"))
     if problems:
         return None, problems
-    library, problems = load_library(folder, max_skill_bytes=config.library.max_skill_bytes)
+    library, problems = load_library(folder, max_skill_bytes=config.library.max_skill_bytes,
+                                     limits=config.library.bundle)
     if problems:
         return None, problems
     cleaned = []
     for skill in library:
         kept = {k: v for k, v in skill.metadata.items() if k not in EXPORT_ONLY_METADATA}
-        cleaned.append(skill_io.Skill(skill.name, skill.description, skill.body, kept, skill.extra))
+        cleaned.append(skill_io.Skill(skill.name, skill.description, skill.body, kept, skill.extra, skill.files))
     return Library.of(cleaned), []
 
 
@@ -84,7 +87,9 @@ def queue(database: Path, library: Library, run_id: str | None, note: str, sourc
     inbox = inbox_path(database)
     inbox.mkdir(parents=True, exist_ok=True)
     name = f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{library.short_id}-{secrets.token_hex(3)}.json"
-    data = {"run_id": run_id, "note": note, "source": source, "skills": {s.name: s.text for s in library}}
+    data = {"run_id": run_id, "note": note, "source": source, "skills": {s.name: s.text for s in library},
+            "files": {s.name: {path: base64.b64encode(content).decode("ascii") for path, content in s.files.items()}
+                      for s in library if s.files}}
     temporary = inbox / f".{name}.tmp"
     temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
     os.replace(temporary, inbox / name)  # atomic: the writer never reads half a file
@@ -107,7 +112,8 @@ def take_queued(archive, run_id: str) -> list[Seeded]:
             if skill is None:  # validated when queued; a hand-altered queue file is set aside, not lost
                 path.rename(path.with_suffix(".rejected"))
                 break
-            skills.append(skill)
+            files = {path: base64.b64decode(text) for path, text in data.get("files", {}).get(name, {}).items()}
+            skills.append(skill.with_files(files))
         else:
             taken.append(add(archive, run_id, Library.of(skills), data.get("note", ""), data.get("source", "")))
             # Removed only once committed: a crash in between re-adds it next time, which `add` ignores.

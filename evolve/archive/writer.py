@@ -8,13 +8,15 @@ Contract:
   rolls everything back. Methods are thread-safe (one lock around the connection).
 - After each committed outermost transaction a read-only snapshot is published beside the file (at most every
   `snapshot_interval_s`; a skipped one is published at the next commit after that, and on close).
-- Skills are stored content-addressed and libraries by id: adding one twice is a no-op.
+- Skills are stored content-addressed and libraries by id: adding one twice is a no-op. A skill's bundled files
+  (evolve.bundle) go to `files` (once per content hash) and `skill_files` (per skill and path).
 - Trials are idempotent: see `record_trials`. To skip lookups, the writer keeps in memory what each run it
   writes holds (contents.py), as it keeps its id counters: sound because it is the file's only writer.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import secrets
 import subprocess
@@ -183,11 +185,23 @@ class Archive(Reads):
                 placeholders = ", ".join(["(?, ?, ?, ?, ?)"] * len(skills))
                 values = [v for s in skills for v in (s.sha256, s.name, s.text, s.nbytes, now)]
                 self._con.execute(f"INSERT OR IGNORE INTO skills VALUES {placeholders}", values)
+            self._add_files(skills, now)
             manifest = library.manifest
             self._con.execute("INSERT OR IGNORE INTO libraries VALUES (?, MAP(?::VARCHAR[], ?::VARCHAR[]), ?, ?, ?)",
                               [library.id, list(manifest), list(manifest.values()), len(library), library.nbytes,
                                now])
         return library.id
+
+    def _add_files(self, skills: list, now) -> None:
+        """The bundled files of `skills`: contents once by hash, then (skill, path) → content hash."""
+        listed = [(s.sha256, path, data) for s in skills for path, data in s.files.items()]
+        if not listed:
+            return
+        contents = {hashlib.sha256(data).hexdigest(): data for _, _, data in listed}
+        self._con.execute("INSERT OR IGNORE INTO files VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(contents)),
+                          [v for sha, data in contents.items() for v in (sha, data, len(data), now)])
+        self._con.execute("INSERT OR IGNORE INTO skill_files VALUES " + ", ".join(["(?, ?, ?)"] * len(listed)),
+                          [v for skill, path, data in listed for v in (skill, path, hashlib.sha256(data).hexdigest())])
 
     def add_edge(self, run_id: str, child: Library | str, parents: Sequence[Library | str], operator: str,
                  note: str = "", generation: int = 0, mutator_call: int | None = None,

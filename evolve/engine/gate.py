@@ -8,6 +8,9 @@
 - `over-budget`    a skill over `limits.max_skill_bytes`, or the library over `limits.max_library_bytes`.
 - `leak`           a new or changed skill shares an 8-word n-gram with a held-out (val/test) goal's request.
 - `unsafe`         a new or changed skill fails the safety screen (`evolve.engine.safety`).
+- `invalid-file`   a skill's bundled file breaks a rule of evolve.bundle (unsafe path, size, a script that does
+                   not parse, is not importable or has no test); the message carries the rule's code in brackets.
+- `script-clash`   two skills ship a script module of the same name (routed together, one would hide the other).
 - `empty`          the library has no skills.
 - `train-specific` a new or changed skill newly states a train goal's specifics: a region label (`rV1`, `lA1`)
                    or a non-round number (0.042, 137) that the goal's request names and the parent's skills
@@ -19,6 +22,9 @@ Spec validity and budgets concern the whole child (a library is only as valid as
 safety are checked on skills that are new or changed relative to the parent (every skill when there is no
 parent): unchanged skills passed the gate when they were introduced, and the seed library is checked by the
 benchmark tests, so re-screening them would only re-report old news.
+
+A skill is its whole folder: the leakage, safety and train-specific screens read its bundled text files too (a
+reference as Markdown, a script as code: every line of it counts as code), each reported under its own path.
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ import sys
 from pathlib import Path
 from collections.abc import Mapping
 
+from .. import bundle
 from ..config import LibraryLimits
 from ..leakage import DEFAULT_N, ngrams
 from ..library import Library
@@ -53,7 +60,8 @@ def check_child(child: Library, parent: Library | None, held_out: Mapping[str, s
     # Skill.text renders YAML on every access and goal n-grams are the same for every skill: compute each once.
     texts = {name: skill.text for name, skill in child.skills.items()}
     goal_grams = {slug: ngrams(held_out[slug], DEFAULT_N) for slug in sorted(held_out)} if fresh else {}
-    parent_text = "\n".join(skill.text for skill in parent) if parent is not None and train else ""
+    parent_text = "\n".join(text for skill in parent for text in [skill.text] + [t for _, t in _bundled_texts(
+        skill.name, skill.files)]) if parent is not None and train else ""
     problems: list[Problem] = []
     for name, text in texts.items():
         path = skill_path(name)
@@ -62,17 +70,41 @@ def check_child(child: Library, parent: Library | None, held_out: Mapping[str, s
         if nbytes > limits.max_skill_bytes:
             problems.append(Problem(path, f"the skill is {nbytes} bytes; the limit is {limits.max_skill_bytes} "
                                           "(compress it or split it)", None, "over-budget"))
+        skill = child.skills[name]
+        problems += [Problem(p.path, f"{p.message} [{p.code}]", p.line, "invalid-file")
+                     for p in bundle.problems_of(CHILD / name, skill.files, limits.bundle)]
         if name in fresh:
-            problems += _leak_problems(text, path, goal_grams)
-            problems += [Problem(path, f"unsafe: {f.kind}: `{f.match}` — {f.reason}", f.line, "unsafe")
-                         for f in findings(text)]
-            if train and parent is not None:  # "newly" needs a parent: a first library has no baseline
-                problems += _specific_problems(text, path, parent_text, train)
+            for where, screened in [(path, text), *_bundled_texts(name, skill.files)]:
+                problems += _leak_problems(screened, where, goal_grams)
+                problems += [Problem(where, f"unsafe: {f.kind}: `{f.match}` — {f.reason}", _line(f.line, where),
+                                     "unsafe") for f in findings(_as_screened(screened, where))]
+                if train and parent is not None:  # "newly" needs a parent: a first library has no baseline
+                    problems += _specific_problems(screened, where, parent_text, train)
+    problems += [Problem(CHILD / name / bundle.SCRIPTS / module, message, None, "script-clash")
+                 for name, module, message in bundle.clashes({n: s.scripts for n, s in child.skills.items()})]
     library_bytes = sum(len(text.encode("utf-8")) for text in texts.values())
     if library_bytes > limits.max_library_bytes:
         problems.append(Problem(CHILD, f"the library is {library_bytes} bytes over {len(child)} skills; the limit is "
                                        f"{limits.max_library_bytes} (drop or compress a skill)", None, "over-budget"))
     return problems
+
+
+def _bundled_texts(name: str, files: Mapping[str, bytes]) -> list[tuple[Path, str]]:
+    """(label, text) of a skill's bundled text files; binary assets are not text to screen."""
+    return [(CHILD / name / path, data.decode("utf-8")) for path, data in files.items() if bundle.is_text(data)]
+
+
+def _is_script(where: Path) -> bool:
+    return where.suffix == ".py" and bundle.SCRIPTS in where.parts
+
+
+def _as_screened(text: str, where: Path) -> str:
+    """A script is all code: fenced, so the safety screen reads every line as code (no prose excuses)."""
+    return f"```python\n{text}```\n" if _is_script(where) else text
+
+
+def _line(line: int | None, where: Path) -> int | None:
+    return line - 1 if line is not None and _is_script(where) else line  # (the fence's line)
 
 
 def skill_path(name: str) -> Path:

@@ -168,11 +168,13 @@ def to_skill(text: str, operator: str, limits: LibraryLimits, *, original: Skill
         parsed = _parse_full(text.lstrip(), Path(f"<{operator}>/{label}/SKILL.md"), limits.max_skill_bytes)
         name = original.name if keep_name and original is not None else parsed.name
         inherited = inherit if inherit is not None else (original.metadata if original is not None else None)
+        # A rewritten skill keeps its bundled files (references, scripts): the operator rewrote only SKILL.md.
         skill = Skill(name, parsed.description, parsed.body, merged_metadata(parsed.metadata, inherited),
-                      original.extra if original is not None else parsed.extra)
+                      original.extra if original is not None else parsed.extra,
+                      original.files if original is not None else {})
     elif original is not None:
         skill = Skill(original.name, original.description, text, merged_metadata({}, original.metadata),
-                      original.extra)
+                      original.extra, original.files)
     else:
         raise OperatorDeclined("the mutator's reply has no frontmatter (a '---' block with name and description)")
     validate(skill, operator, limits)
