@@ -30,6 +30,7 @@ class LibraryLimits:
     max_library_bytes: int = field(default=65_536, metadata={"min": 256})
     verify_examples: bool = True  # a child's new or changed '# complete example' blocks must run (evolve run)
     example_timeout_s: float = field(default=300.0, metadata={"min": 1})
+    facts_index: str = "docs/tvb-facts.md"  # verified facts the error-fact operator may add (evolve.facts); "" none
     max_file_bytes: int = field(default=65_536, metadata={"min": 256})  # one bundled file (references/, scripts/)
     max_bundle_bytes: int = field(default=262_144, metadata={"min": 256})  # all of one skill's bundled files
 
@@ -154,7 +155,7 @@ class RunSettings:
     best_of_n: int = field(default=1, metadata={"min": 0})
     best_of_n_matches_run: bool = True
     operators: list[str] = field(default_factory=lambda: ["reflective-rewrite", "add-skill", "compress",
-                                                          "promote-example"])
+                                                          "promote-example", "error-fact"])
     operator_weights: dict[str, float] = field(default_factory=lambda: {"reflective-rewrite": 2.0})
     operator_trial_budget: int = field(default=4, metadata={"min": 0})
     max_trials: int = field(default=0, metadata={"min": 0})

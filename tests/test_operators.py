@@ -397,7 +397,8 @@ def test_compress_works_through_the_largest_skills_until_the_library_fits():
 
 def test_default_toolbox_builds_every_builtin_operator_without_importing_dspy_ones():
     box = default_toolbox()
-    assert box.names() == RunSettings().operators == ["reflective-rewrite", "add-skill", "compress", "promote-example"]
+    assert box.names() == RunSettings().operators == ["reflective-rewrite", "add-skill", "compress", "promote-example",
+                                                         "error-fact"]
     assert [build(name).name for name in OPERATORS if not name.startswith("dspy-")] == \
         [n for n in OPERATORS if not n.startswith("dspy-")]  # every built-in builds
     assert all(box.get(n).name == n for n in box.names())
@@ -436,3 +437,16 @@ def test_unknown_or_missing_operators_are_clear_errors(monkeypatch, tmp_path):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(toolbox_module.OPERATORS, "fake-dspy", "fake_dspy_op")
     assert build("fake-dspy").name == "fake-dspy"  # found by its `name`, no class path needed
+
+
+def test_an_apostrophe_is_not_a_quote_when_failures_are_grouped():
+    trait = "TraitTypeError: Attribute can't be set to an instance of <class '{}'>"
+    assert signature(trait.format("float")) == signature(trait.format("numpy.float64"))
+    assert "can't" in signature(trait.format("int"))
+
+
+def test_the_raised_error_is_grouped_not_an_error_named_in_the_notes_below_it():
+    feedback = ("Execution: the notebook FAILED after 0.2 s.\n\nError:\nNameError: name 'connectivity' is not defined\n"
+                "----> 5 raise TraitTypeError(\"Attribute can't be set\")\n\nKnown mistakes found in the code:\n"
+                "- line 6: `WilsonCowan(P=0.5)`: a Python number raises TraitTypeError; write P=np.array([0.5]).\n")
+    assert signature(feedback) == "NameError: name … is not defined"

@@ -64,6 +64,7 @@ def run(args, config) -> int:
     from ..engine.progress import Progress
     from ..engine.report import write_report
     from ..engine.toolbox import default_toolbox
+    from ..facts import read_index
     from ..session import open_session
     from .errors import INTERRUPTED, RESULT, USAGE, CommandError
 
@@ -88,6 +89,13 @@ def run(args, config) -> int:
         toolbox = default_toolbox(settings.operators, settings.operator_weights)
     except (KeyError, ValueError, ImportError) as error:
         errors.append(f"[run] operators: {error}")
+    facts = ()
+    if config.library.facts_index:
+        try:
+            facts = tuple(read_index(Path(config.library.facts_index)))
+        except OSError as error:
+            errors.append(f"[library] facts_index: cannot read {config.library.facts_index} "
+                          f"({error.strerror or error}); set it to \"\" for none")
     if errors:
         raise CommandError(f"{len(errors)} problem(s) above; nothing was run", USAGE,
                            [f"evolve run: {error}" for error in errors])
@@ -113,7 +121,8 @@ def run(args, config) -> int:
                 _write_html(archive, run_id, config, progress.event)
 
         engine = Engine(config, archive, run_id, goals, toolbox, executor, session.client, stopper, progress,
-                        journal=journal, on_generation=on_generation, verify=_example_verifier(config, session))
+                        journal=journal, on_generation=on_generation, verify=_example_verifier(config, session),
+                        facts=facts)
         previous = _on_interrupt(stopper, progress)
         try:
             outcome = engine.run()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from collections.abc import Callable
 
 from ..config import Config
+from ..facts import Fact
 from ..goals import Goal
 from ..library import Library
 from ..models import ModelCallError, ProviderDown
@@ -66,10 +67,11 @@ class Engine:
                  client, stopper: Stopper, progress: Progress,
                  log: Callable[[str], None] | None = None, journal: CallJournal | None = None,
                  on_generation: Callable[[int], None] | None = None,
-                 verify: Callable[[Library, Library | None], list] | None = None):
+                 verify: Callable[[Library, Library | None], list] | None = None, facts: tuple[Fact, ...] = ()):
         self.config, self.settings = config, config.run
         # verify(child, parent) → problems: the complete examples a child teaches must run (evolve.engine.examples)
         self.verify = verify
+        self.facts = facts  # the verified-facts index, for the error-fact operator (evolve.facts)
         self.on_generation = on_generation  # called after each generation is committed (e.g. the HTML report)
         self.archive, self.run_id, self.goals = archive, run_id, goals
         self.toolbox, self.executor, self.client = toolbox, executor, client
@@ -294,7 +296,7 @@ class Engine:
                           for o in self.board.successes(parent_id, "train") if o.goal in by_slug)
         evaluate = self.evaluate_for_operator(g)
         given = OperatorInput(parents=parents, failures=failures, limits=self.config.library, rng=rng,
-                              successes=successes,
+                              successes=successes, facts=self.facts,
                               ancestor=ancestor, train_goals=tuple(goal.slug for goal in self.goals.train),
                               score_library=lambda lib, slugs: [score for score, _ in evaluate(lib, slugs)],
                               evaluate_library=evaluate, trial_budget=self.settings.operator_trial_budget)

@@ -29,6 +29,7 @@ OPERATORS: dict[str, str] = {
     "crossover": "evolve.engine.operators.crossover:Crossover",
     "compress": "evolve.engine.operators.compress:Compress",
     "promote-example": "evolve.engine.operators.promote_example:PromoteExample",
+    "error-fact": "evolve.engine.operators.error_fact:ErrorFact",
     # The DSPy operators score candidates themselves (a trial budget) and import dspy: built only on request.
     "dspy-copro": "evolve.engine.operators.dspy_copro:DspyCopro",
     "dspy-gepa": "evolve.engine.operators.dspy_gepa:DspyGepa",

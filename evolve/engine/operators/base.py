@@ -21,6 +21,7 @@ from typing import Protocol
 from collections.abc import Callable, Sequence
 
 from ...config import LibraryLimits
+from ...facts import Fact
 from ...library import Library
 from ...models import CallRecord, ModelClient
 
@@ -69,6 +70,7 @@ class OperatorInput:
     trial_budget: int = 0  # most trials score_library may be called for (DSPy operators)
     evaluate_library: EvaluateLibrary | None = None  # score_library plus each trial's feedback text (optional)
     successes: tuple[Failure, ...] = ()  # solved train trials of parents[0] (score 1, code that passed)
+    facts: tuple[Fact, ...] = ()  # the verified-facts index ([library] facts_index; evolve.facts)
 
 
 @dataclass

@@ -147,17 +147,33 @@ SIGNATURE_WORDS = 6
 
 
 def _normalise(text: str) -> str:
-    text = re.sub(r"(['\"`]).*?\1", "…", text)  # quoted values differ between goals; the pattern does not
+    # Quoted values differ between goals; the pattern does not. A quote after a letter is an apostrophe ("can't").
+    text = re.sub(r"(?<!\w)(['\"`]).*?\1", "…", text)
     text = re.sub(r"\d+(\.\d+)?", "#", text)
     return " ".join(text.split()[:SIGNATURE_WORDS])
 
 
-def signature(feedback: str) -> str:
-    """What groups failures: 'ValueError: not enough values to unpack (expected #,', else the first line that
-    says something failed ('- [FAIL] rate_in_range: # not in'), else the first line."""
+_RAISED = re.compile(r"^([A-Z]\w*(?:Error|Exception)): ?(.*)$", re.MULTILINE)
+
+
+def raised_error(feedback: str) -> tuple[str, str] | None:
+    """(kind, message) of the exception the notebook raised: the first line that starts 'SomeError: ...' (the
+    evaluator's "Error:" section; a bare traceback's last line). Mentions elsewhere — a traceback's source line
+    `raise TraitTypeError(...)`, the pitfall notes below it — are not errors that happened; when no line starts
+    so, the last mention anywhere."""
+    anchored = _RAISED.search(feedback)
+    if anchored:
+        return anchored[1], anchored[2].strip()
     errors = _ERROR.findall(feedback)
-    if errors:
-        kind, message = errors[-1]  # a traceback ends with the exception that was raised
+    return (errors[-1][0], errors[-1][1].strip()) if errors else None
+
+
+def signature(feedback: str) -> str:
+    """What groups failures: 'ValueError: not enough values to unpack (expected #,' (the raised error), else the
+    first line that says something failed ('- [FAIL] rate_in_range: # not in'), else the first line."""
+    raised = raised_error(feedback)
+    if raised:
+        kind, message = raised
         return f"{kind}: {_normalise(message)}".rstrip(": ")
     lines = [line.strip() for line in feedback.splitlines() if line.strip()]
     failing = next((line for line in lines if _FAILED.search(line)), lines[0] if lines else "")
