@@ -48,8 +48,8 @@ def test_rewiring_the_simulator_is_an_integrity_pitfall_of_the_tvb_plugin(code):
 
 
 def _notebooks():
-    for path in sorted((ROOT / "goals").glob("*/reference.py")) + sorted((ROOT / "goals").glob("*/wrong/*.py")):
-        yield pytest.param(path, id=str(path.relative_to(ROOT)))
+    paths = sorted((ROOT / "goals").glob("*/reference.py")) + sorted((ROOT / "goals").glob("*/wrong/*.py"))
+    return [pytest.param(path, id=str(path.relative_to(ROOT))) for path in paths]
 
 
 @pytest.mark.parametrize("path", _notebooks())

@@ -18,6 +18,7 @@ UNSCORED_Y = -0.15  # where libraries without a val score are drawn
 MAX_DIFF_CHARS = 12_000  # per library: a longer diff is cut (evolve export --library ID has all of it)
 LABELS_UP_TO = 40  # nodes get their short id written beside them when the tree has at most this many
 # status -> (marker, face colour, edge colour)
+UNFILLED = ("x", "+", "|", "_")
 MARKERS = {
     "seed": ("*", COLOURS["seed"], COLOURS["seed"]),
     "manual": ("s", "#F0E442", "#8a7f00"),
@@ -91,8 +92,10 @@ def tree(nodes: list[dict], query: str) -> Chart:
             if members:
                 xs, ys = zip(*(where[n["library_id"]] for n in members), strict=False)
                 size = (70 if marker == "*" else 34) * (1 if len(nodes) <= 500 else 0.3)  # (many: smaller)
-                ax.scatter(xs, ys, marker=marker, s=size, c=face, edgecolors=edge,
-                           linewidths=1.1, zorder=3, label=f"{status} ({len(members)})", rasterized=dense)
+                # An unfilled marker ('x') has no edge: matplotlib warns when given one.
+                edges = {} if marker in UNFILLED else {"edgecolors": edge}
+                ax.scatter(xs, ys, marker=marker, s=size, c=face, linewidths=1.1, zorder=3,
+                           label=f"{status} ({len(members)})", rasterized=dense, **edges)
         best = [n for n in nodes if n["is_best"]]
         if best:
             x, y = where[best[0]["library_id"]]
