@@ -33,7 +33,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import nbformat
 from nbformat import NotebookNode
@@ -276,19 +276,22 @@ def execution_layout(folder: Path) -> tuple[Path, Path]:
 
 
 def evaluate(notebook: NotebookNode, goal: Goal, plugin: DomainPlugin, settings: EvaluationSettings,
-             weights: ScoreWeights, folder: Path, kernels: KernelPool | None = None) -> Evaluation:
+             weights: ScoreWeights, folder: Path, kernels: KernelPool | None = None,
+             importable: Mapping[str, bytes] | None = None) -> Evaluation:
     """Execute `notebook` in the new execution folder `folder` and score it against `goal`. With `kernels` (a
     pool made by `kernel_pool` for the same plugin and settings), on a pre-started kernel with the plugin's
-    preload done: the same isolation and a fresh process, without the start-up wait."""
+    preload done: the same isolation and a fresh process, without the start-up wait. `importable` (relative
+    path → content: the routed skills' scripts, evolve.skill_scripts) is importable by the notebook, read-only."""
     folder = Path(folder).absolute()
     work, evidence = execution_layout(folder)
     try:
         limits = notebook_limits(settings, goal)
         if kernels is not None:
-            record = kernels.execute(notebook, workdir=work, evidence_dir=evidence, limits=limits)
+            record = kernels.execute(notebook, workdir=work, evidence_dir=evidence, limits=limits,
+                                     importable=importable)
         else:
             record = execute_notebook(notebook, work, limits, startup_files=plugin.startup_files(),
-                                      evidence_dir=evidence)
+                                      evidence_dir=evidence, importable=importable)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:  # the sandbox raised while setting up: ours, not the notebook's

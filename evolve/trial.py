@@ -46,6 +46,7 @@ from .phases import Phases, of_call
 from .plugin import DomainPlugin
 from .records import TrialResult, Turn
 from .routing import Routed, listing, parse_request, route
+from . import skill_scripts
 from .sandbox import KernelPool
 from .templates import render
 
@@ -108,7 +109,8 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         else Routed((), {}, ())
     system = render("student_system.md.j2", domain=ctx.plugin.student_role, skills=routed.injected)
     messages = [{"role": "system", "content": system}, {"role": "user", "content": task}]
-    key = trial_key(goal, messages, model, ctx, seed)
+    scripts = skill_scripts.importable(routed.injected)  # the routed skills' helpers, importable read-only
+    key = trial_key(goal, messages, model, ctx, seed, scripts=skill_scripts.digest(scripts))
     cached = _cache_get(ctx.cache_dir, key) if ctx.settings.cache else None
     if cached is not None:
         cached.cached = True
@@ -208,7 +210,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         try:
             with _cores(ctx, NOTEBOOK_UNITS) as waited:
                 evaluation = evaluate(notebook, goal, ctx.plugin, ctx.evaluation, ctx.weights,
-                                      trial_dir / f"turn-{number}", kernels=ctx.kernels)
+                                      trial_dir / f"turn-{number}", kernels=ctx.kernels, importable=scripts)
             result.phases = result.phases.add(Phases(queue_s=waited) if waited else None)
         except (KeyboardInterrupt, SystemExit):
             raise
@@ -345,11 +347,14 @@ def _missing(goal, library, model, seed, reason, started, partial: TrialResult |
     return result
 
 
-def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: TrialContext, seed: int) -> str:
+def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: TrialContext, seed: int,
+              scripts: str = "") -> str:
     """Hash of what the student saw and how it was asked, plus how the answer is scored.
 
     A mutation that does not change a goal's prompt costs nothing for that goal; a changed check.py,
-    goal.toml, score weights or limits makes a new key (the old score would no longer be the right one)."""
+    goal.toml, score weights or limits makes a new key (the old score would no longer be the right one). So does
+    a changed script the notebook could import (`scripts`: evolve.skill_scripts.digest; '' when none, which leaves
+    every key of a trial without scripts as it was)."""
     role = ctx.client.settings("student")
     scoring = [goal.request, (goal.path / "goal.toml").read_text(), goal.check_path.read_text()]
     material = {
@@ -359,6 +364,8 @@ def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: Trial
         "trial": {k: v for k, v in asdict(ctx.settings).items() if k != "cache"}, "plugin": ctx.plugin.name,
         "weights": asdict(ctx.weights), "limits": asdict(notebook_limits(ctx.evaluation, goal)),
     }
+    if scripts:
+        material["scripts"] = scripts
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 

@@ -13,8 +13,14 @@ Contract:
   is cached by the hash of its code (in memory, and in `cache_dir` when given), so an unchanged example never
   runs twice. A run that failed on our side (`ExampleRun.ours`: the sandbox, not the code) is not cached and is
   reported as `example-unverified`: the child is refused for now, never blamed in the cache.
+- Scripts (evolve.skill_scripts) are verified the same way: every test module `scripts/test_<name>.py` of a new or
+  changed skill runs (each `test_*` function) with the skill's scripts importable exactly as a trial's notebook
+  gets them; one that fails is a `script-fails` Problem naming the test file, with its error (`script-unverified`
+  when the sandbox failed). Cached by the hash of the runner code and the scripts.
 - `sandbox_runner(...)` runs one example as a one-cell notebook in the sandbox (evolve.sandbox), with the domain's
-  startup files, in a fresh folder, under a time limit: the same conditions a student's notebook gets.
+  startup files, in a fresh folder, under a time limit: the same conditions a student's notebook gets. Its `run`
+  takes the importable scripts as a second argument; a `run(code)` of one argument is called only for examples
+  without scripts.
 """
 from __future__ import annotations
 
@@ -22,10 +28,11 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import skill_scripts
 from ..library import Library
 from ..problems import Problem
 
@@ -39,10 +46,12 @@ class Example:
     skill: str
     index: int
     code: str
+    importable: Mapping[str, bytes] = field(default_factory=dict)  # scripts the code imports (skill_scripts)
 
     @property
     def sha(self) -> str:
-        return hashlib.sha256(self.code.encode("utf-8")).hexdigest()
+        scripts = skill_scripts.digest(self.importable)  # '' without scripts: an example's cached verdict holds
+        return hashlib.sha256((self.code + scripts).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,12 +65,13 @@ class ExampleRun:
 
 def examples_of(library: Library, names: Sequence[str] | None = None) -> list[Example]:
     wanted = sorted(library.skills) if names is None else sorted(names)
-    return [Example(name, index, code) for name in wanted if name in library.skills
-            for index, code in enumerate(_BLOCK.findall(library.skills[name].body))]
+    # An example runs with its skill's scripts importable, as a trial's notebook would have them.
+    return [Example(name, index, code, skill_scripts.importable([library.skills[name]])) for name in wanted
+            if name in library.skills for index, code in enumerate(_BLOCK.findall(library.skills[name].body))]
 
 
 class ExampleVerifier:
-    def __init__(self, run: Callable[[str], ExampleRun], cache_dir: Path | None = None):
+    def __init__(self, run: Callable[..., ExampleRun], cache_dir: Path | None = None):
         self.run, self.cache_dir = run, cache_dir
         self._known: dict[str, ExampleRun] = {}
         self.executed = 0  # examples actually run (not from a cache), for reports and tests
@@ -84,12 +94,22 @@ class ExampleVerifier:
                                         "example-unverified"))
             else:
                 problems.append(Problem(path, f"{which} does not run: {outcome.error}", None, "example-fails"))
+        for test in skill_scripts.tests_of(child, names):
+            outcome = self.outcome(Example(test.skill, 0, test.code, test.importable))
+            if outcome.ok:
+                continue
+            path = Path("<child>") / test.skill / "scripts" / test.module
+            which = f"the script test scripts/{test.module} of '{test.skill}'"
+            if outcome.ours:
+                problems.append(Problem(path, f"{which} could not be run: {outcome.error}", None, "script-unverified"))
+            else:
+                problems.append(Problem(path, f"{which} fails: {outcome.error}", None, "script-fails"))
         return problems
 
     def outcome(self, example: Example) -> ExampleRun:
         known = self._known.get(example.sha) or self._read(example.sha)
         if known is None:
-            known = self.run(example.code)
+            known = self.run(example.code, example.importable) if example.importable else self.run(example.code)
             self.executed += 1
             if not known.ours:
                 self._write(example.sha, known)
@@ -124,12 +144,13 @@ def sandbox_runner(startup_files: Sequence[Path], workroot: Path, timeout_s: flo
     limits = Limits(cell_timeout_s=timeout_s, total_timeout_s=timeout_s, memory_mb=memory_mb, disk_mb=disk_mb,
                     max_tasks=max_tasks)
 
-    def run(code: str) -> ExampleRun:
+    def run(code: str, importable: Mapping[str, bytes] | None = None) -> ExampleRun:
         folder = Path(workroot) / f"{hashlib.sha256(code.encode()).hexdigest()[:16]}-{time.time_ns()}"
         started = time.monotonic()
         try:
             record = execute_notebook(new_notebook([("code", code)]), folder / "work", limits,
-                                      startup_files=startup_files, evidence_dir=folder / "evidence")
+                                      startup_files=startup_files, evidence_dir=folder / "evidence",
+                                      importable=importable)
         except Exception as error:  # the sandbox could not be set up: ours
             return ExampleRun(False, f"the sandbox failed: {type(error).__name__}: {error}",
                               time.monotonic() - started, ours=True)

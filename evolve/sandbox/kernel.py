@@ -169,6 +169,8 @@ class SandboxKernel:
             self.startup_files.append(target)
         (site / "sitecustomize.py").write_text(_SITECUSTOMIZE)
         (site / "sitecustomize.py").chmod(0o444)
+        self.importable = self.private / "importable"  # read-only modules the notebook may import (provide())
+        self.importable.mkdir()
         self.connection_file = self.private / "kernel.json"
         write_connection_file(str(self.connection_file), transport="ipc", ip=str(ipc / "k"),
                               key=secrets.token_hex(32).encode(), kernel_name="python3")
@@ -194,7 +196,8 @@ class SandboxKernel:
         kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection_file),
                       "--HistoryManager.hist_file=:memory:"]
         self.cmd = wrap_command(kernel_cmd, self.features, workdir=self.workdir, tmp_dir=tmp,
-                                writable=[*evidence, ipc, state], readonly=[self.connection_file, startup, site],
+                                writable=[*evidence, ipc, state],
+                                readonly=[self.connection_file, startup, site, self.importable],
                                 etc=etc, uid=self.uid, memory_mb=memory_mb, disk_mb=disk_mb, max_tasks=max_tasks)
         self.log_path = self.private / "kernel.log"
 
@@ -280,6 +283,9 @@ class SandboxKernel:
                 if self.uid is not None:  # every process of that uid is dead: nothing can race the walk
                     for folder in filter(None, (self.workdir, self.evidence_dir)):
                         _chown_tree(folder, os.getuid(), os.getgid())
+                for folder in [self.importable, *self.importable.rglob("*")]:
+                    if folder.is_dir() and not folder.is_symlink():
+                        folder.chmod(0o755)  # provide() made them read-only; rmtree must empty them
                 shutil.rmtree(self.private, ignore_errors=True)
         return log
 
@@ -294,6 +300,24 @@ class SandboxKernel:
         client._sandbox_alive = lambda: self.alive
         client.session.unpack = _tolerant_unpack(client.session.unpack)
         return client
+
+    def provide(self, modules: Mapping[str, bytes]) -> None:
+        """Make `modules` (relative path → content, e.g. `pkg/__init__.py`) importable by the notebook, read-only:
+        written into the kernel's `importable` dir, which every Python of the sandbox has last on sys.path and
+        which the mount allowlist binds read-only. Works on a running kernel (a pooled one): the bind shows the
+        files as soon as they are written, and the import system rereads a folder whose mtime changed. Call it
+        before the notebook runs, at most once."""
+        for relative in sorted(modules):
+            parts = Path(relative).parts
+            if Path(relative).is_absolute() or not parts or any(p in ("", ".", "..") for p in parts):
+                raise ValueError(f"a provided module must have a plain relative path, not {relative!r}")
+            target = self.importable.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(modules[relative])
+            target.chmod(0o444)
+        for folder in sorted((p for p in self.importable.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            folder.chmod(0o555)  # (without bubblewrap the files are only as read-only as their modes)
+        self.importable.chmod(0o555)
 
     def prepare(self, preload_code: str = "") -> str | None:
         """Wait until the kernel answers, then run the startup files and `preload_code` as hidden steps.
@@ -420,9 +444,11 @@ OUTPUT_LIMIT_ERROR = "OutputLimitExceeded"
 
 # On PYTHONPATH (read-only): every Python interpreter started in the sandbox runs the startup files.
 _SITECUSTOMIZE = """\
-# evolve sandbox: run the startup files in every Python process (see evolve/sandbox/kernel.py).
+# evolve sandbox: run the startup files in every Python process (see evolve/sandbox/kernel.py), and make the
+# provided modules importable (last on sys.path: an installed package always wins over a provided module).
 def _evolve_startup_files():
-    import builtins, os
+    import builtins, os, sys
+    sys.path.append(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "importable"))
     folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "startup")
     try:
         names = sorted(name for name in os.listdir(folder) if name.endswith(".py"))

@@ -121,10 +121,11 @@ class KernelPool:
                 return
 
     def execute(self, nb, workdir: Path | None = None, evidence_dir: Path | None = None,
-                limits: Limits | None = None) -> ExecutionRecord:
+                limits: Limits | None = None, importable: Mapping[str, bytes] | None = None) -> ExecutionRecord:
         """Run `nb` on a pre-started kernel (blocks until one is ready); see the module contract. `limits` may
         change the timeouts for this notebook (goals differ); the limits a kernel got when it started (memory,
-        output, disk, tasks) must be the pool's, or ValueError."""
+        output, disk, tasks) must be the pool's, or ValueError. `importable` (relative path → content) is given
+        to the kernel before the notebook runs (`SandboxKernel.provide`: read-only, importable)."""
         if self._closed.is_set():
             raise RuntimeError("KernelPool is closed")
         limits = limits or self.limits
@@ -144,6 +145,11 @@ class KernelPool:
         kernel, error = item
         if error is None and not kernel.alive:
             error = f"startup: kernel died while waiting in the pool ({kernel.describe_exit()})"
+        if error is None and importable:
+            try:
+                kernel.provide(importable)
+            except OSError as exc:
+                error = f"startup: the importable modules could not be written: {exc}"
         record = failed_start(kernel, nb, error, started) if error else run_on_kernel(kernel, nb, limits, started)
         folder = kernel.workdir.parent
         if workdir is not None:

@@ -333,6 +333,7 @@ def execute_notebook(
     evidence_dir: Path | None = None,
     env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
     extra_env: Mapping[str, str] | None = None,
+    importable: Mapping[str, bytes] | None = None,
 ) -> ExecutionRecord:
     """Execute `nb` in a fresh kernel whose working folder is `workdir` (created; must be new or empty).
 
@@ -342,13 +343,16 @@ def execute_notebook(
     `env_allow` plus `extra_env`, minus anything that looks like a credential. Everything the machine
     provides (`detect_isolation()`) is applied and listed in the record's `isolation`. Returns when the
     kernel and its private files are gone; never raises for what the notebook does (a kernel that cannot
-    start is a record with `infrastructure_error`)."""
+    start is a record with `infrastructure_error`). `importable` (relative path → content) is importable by the
+    notebook, read-only (`SandboxKernel.provide`)."""
     started = time.monotonic()
     kernel = SandboxKernel(workdir, features=detect_isolation(), memory_mb=limits.memory_mb,
                            output_mb=limits.output_mb, disk_mb=limits.disk_mb, max_tasks=limits.max_tasks,
                            startup_files=startup_files, evidence_dir=evidence_dir, env_allow=env_allow,
                            extra_env=extra_env)
     try:
+        if importable:
+            kernel.provide(importable)
         kernel.start()
         error = kernel.prepare()
     except Exception as exc:  # noqa: BLE001 - e.g. the sandbox command could not be run at all
