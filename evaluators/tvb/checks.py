@@ -241,3 +241,52 @@ def parameter_value(name: str, ctx: CheckContext, model_class: str, param: str, 
             return CheckResult(name, True, f"{model_class}.{param} = {fmt(value)}{note} is within [{fmt(low)}, {fmt(high)}]")
     return CheckResult(name, False, f"expected {model_class}.{param} in [{fmt(low)}, {fmt(high)}]; the runs used "
                                     f"{_distinct(seen)} (pass it as {param}=np.array([...]))")
+
+
+def sensor_monitor(name: str, ctx: CheckContext, monitor_class: str, n_sensors: int | None = None) -> CheckResult:
+    """Passes when some completed run had a `monitors.<monitor_class>` (EEG, MEG, iEEG) whose sensors number
+    `n_sensors` (when given), as the trace records them after configure."""
+    if (fail := _no_run(name, ctx)):
+        return fail
+    seen = []
+    for r in completed_runs(ctx.trace):
+        for m in r["monitors"] if isinstance(r.get("monitors"), list) else []:
+            if not isinstance(m, dict):
+                continue
+            sens = m.get("sensors") if isinstance(m.get("sensors"), dict) else {}
+            count = sens.get("number_of_sensors")
+            seen.append(f"{m.get('class')}" + (f" ({sens.get('class')}, {count} sensors)" if sens else ""))
+            if m.get("class") == monitor_class and (n_sensors is None or count == n_sensors):
+                return CheckResult(name, True, f"a {monitor_class} monitor with {count} sensors was used")
+    wanted = f"a monitors.{monitor_class} monitor" + ("" if n_sensors is None else f" with {n_sensors} sensors")
+    return CheckResult(name, False, f"expected {wanted}; the runs used {_distinct(seen)}")
+
+
+def stimulus_equation(name: str, ctx: CheckContext, label: str, equation: str,
+                      parameters: dict[str, float] | None = None) -> CheckResult:
+    """Passes when some completed run's stimulus weights `label` only and its temporal equation is
+    `equations.<equation>` with these `parameters` (each within 1e-6 relative; others are not checked)."""
+    target = stimulated_regions(name, ctx, label)
+    if not target.passed:
+        return target
+    wanted = dict(parameters or {})
+    seen = []
+    for r in completed_runs(ctx.trace):
+        stim = r.get("stimulus") if isinstance(r.get("stimulus"), dict) else {}
+        if not stim:
+            continue
+        labels = [str(x) for x in stim.get("labels") or []]
+        temporal = _section(stim, "temporal")
+        params = _section(temporal, "parameters")
+        seen.append(f"{temporal.get('class')}({', '.join(f'{k}={fmt(v)}' for k, v in params.items())}) on "
+                    f"{', '.join(labels) or 'no labelled region'}")
+        if labels != [label] or temporal.get("class") != equation:
+            continue
+        if all(isinstance(params.get(k), (int, float)) and _close(float(params[k]), v) for k, v in wanted.items()):
+            shown = ", ".join(f"{k}={fmt(v)}" for k, v in wanted.items())
+            return CheckResult(name, True, f"an equations.{equation} stimulus ({shown or 'any parameters'}) "
+                                           f"reached {label} only")
+    shown = ", ".join(f"{k}={fmt(v)}" for k, v in wanted.items())
+    return CheckResult(name, False, f"expected a stimulus on {label} only with temporal=equations.{equation}"
+                                    f"{f' ({shown})' if shown else ''}; the stimulated runs had: "
+                                    f"{'; '.join(seen) or 'none'}")
