@@ -16,7 +16,8 @@ from typing import Any, Literal
 from .phases import Phases
 
 TrialStatus = Literal["scored", "missing"]  # missing: no score (provider down, broken checks, our failure)
-# "disclosure": the student asked for skills by name (routing = "disclosure"); "rejected": the reply had no code;
+# "disclosure": the student asked for skills by name (routing = "disclosure") or for reference files of its routed
+# skills (evolve.references; the turn's hints name the files given); "rejected": the reply had no code;
 # "cut": cut off at max_tokens, not executed; "repeated": code already executed, resampled instead
 TurnOutcome = Literal["evaluated", "rejected", "cut", "repeated", "disclosure"]
 StopReason = Literal["", "solved", "max-turns", "cut", "repeated", "prose"]  # why a trial's turns ended ("": none ran)

@@ -46,7 +46,7 @@ from .phases import Phases, of_call
 from .plugin import DomainPlugin
 from .records import TrialResult, Turn
 from .routing import Routed, listing, parse_request, route
-from . import skill_scripts
+from . import references, skill_scripts
 from .sandbox import KernelPool
 from .templates import render
 
@@ -107,10 +107,16 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             return _missing(goal, library, model, seed, f"model provider down: {error}", started)
     routed = route(library, goal.request, ctx.settings.routing, budget, chosen=chosen) if library is not None \
         else Routed((), {}, ())
-    system = render("student_system.md.j2", domain=ctx.plugin.student_role, skills=routed.injected)
+    offered = references.offered(routed.injected)  # level three: reference files the student may ask for
+    reads: dict[str, list[str]] = {}
+    for label in offered:
+        reads.setdefault(label.split("/", 1)[0], []).append(label)
+    system = render("student_system.md.j2", domain=ctx.plugin.student_role, skills=routed.injected, reads=reads)
     messages = [{"role": "system", "content": system}, {"role": "user", "content": task}]
     scripts = skill_scripts.importable(routed.injected)  # the routed skills' helpers, importable read-only
-    key = trial_key(goal, messages, model, ctx, seed, scripts=skill_scripts.digest(scripts))
+    key = trial_key(goal, messages, model, ctx, seed, scripts=skill_scripts.digest(scripts),
+                    reference_files=skill_scripts.digest({k: v.encode() for k, v in offered.items()}))
+    read: list[tuple[str, str]] = []  # (label, text) of the reference files given so far, in the task from then on
     cached = _cache_get(ctx.cache_dir, key) if ctx.settings.cache else None
     if cached is not None:
         cached.cached = True
@@ -171,8 +177,27 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             # itself says the last answer was too long, so the request differs and so does the sample.
             head = [head[0], {"role": "user", "content": render(
                 "student_task.md.j2", request=goal.request.strip(), timeout_s=limits.total_timeout_s, lines=lines,
-                cut_tokens=completion.record.completion_tokens)}]
+                cut_tokens=completion.record.completion_tokens)
+                + (render("student_references.md.j2", given=read) if read else "")}]
             exchange, failure = None, None
+            continue
+        asked = references.requested(completion.text) if offered else ()
+        if asked:
+            # A request for reference files (no code): what fits the skill budget's remainder is added to the task;
+            # the turn is recorded as a disclosure with what it returned, and it uses a turn.
+            granted = references.grant(asked, offered, budget - routed.nbytes - sum(len(t.encode()) for _, t in read),
+                                       [label for label, _ in read])
+            read += granted.given
+            note = render("student_reference_reply.md.j2", given=granted.labels, refused=granted.refused)
+            added = render("student_references.md.j2", given=granted.given) if granted.given else ""
+            turn.outcome, turn.hints, turn.feedback = "disclosure", list(granted.labels), note + added
+            turn.conversion = None  # (a request is not a notebook, though `READ: a/b.md` parses as Python)
+            ctx.progress(f"{goal.slug}: turn {number}: asked for {', '.join(asked)}; given "
+                         f"{', '.join(granted.labels) or 'nothing'} ({granted.nbytes} bytes)")
+            if granted.given:
+                head = [head[0], {"role": "user", "content": head[1]["content"] + added}]
+            else:
+                exchange = _exchange(completion.text, note)
             continue
         if not draft.ok:
             rejected += 1
@@ -348,13 +373,14 @@ def _missing(goal, library, model, seed, reason, started, partial: TrialResult |
 
 
 def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: TrialContext, seed: int,
-              scripts: str = "") -> str:
+              scripts: str = "", reference_files: str = "") -> str:
     """Hash of what the student saw and how it was asked, plus how the answer is scored.
 
     A mutation that does not change a goal's prompt costs nothing for that goal; a changed check.py,
     goal.toml, score weights or limits makes a new key (the old score would no longer be the right one). So does
     a changed script the notebook could import (`scripts`: evolve.skill_scripts.digest; '' when none, which leaves
-    every key of a trial without scripts as it was)."""
+    every key of a trial without scripts as it was), and a changed reference file the student could ask for
+    (`reference_files`, likewise)."""
     role = ctx.client.settings("student")
     scoring = [goal.request, (goal.path / "goal.toml").read_text(), goal.check_path.read_text()]
     material = {
@@ -366,6 +392,8 @@ def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: Trial
     }
     if scripts:
         material["scripts"] = scripts
+    if reference_files:
+        material["references"] = reference_files
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
