@@ -30,6 +30,8 @@ OPERATORS: dict[str, str] = {
     "compress": "evolve.engine.operators.compress:Compress",
     "promote-example": "evolve.engine.operators.promote_example:PromoteExample",
     "error-fact": "evolve.engine.operators.error_fact:ErrorFact",
+    "move-to-reference": "evolve.engine.operators.references:MoveToReference",
+    "inline-reference": "evolve.engine.operators.references:InlineReference",
     # The DSPy operators score candidates themselves (a trial budget) and import dspy: built only on request.
     "dspy-copro": "evolve.engine.operators.dspy_copro:DspyCopro",
     "dspy-gepa": "evolve.engine.operators.dspy_gepa:DspyGepa",
