@@ -404,10 +404,14 @@ def used_skills(routed: Routed, code: str) -> list[str]:
     """Injected skills whose example code reappears in the final notebook (heuristic).
 
     A skill counts as used when at least one of its distinctive code lines (≥ 16 characters, not a comment,
-    not an import) appears in the notebook's code, whitespace-normalised."""
+    not an import) appears in the notebook's code, whitespace-normalised, or when the notebook names one of its
+    scripts (`skill_scripts.<module>`, evolve.skill_scripts)."""
     notebook_lines = {_squash(line) for line in code.splitlines()}
     used = []
     for skill in routed.injected:
+        if any(f"{skill_scripts.PACKAGE}.{module[:-3]}" in code for module in skill.scripts):
+            used.append(skill.name)
+            continue
         lines = [_squash(line) for block in _CODE_BLOCK.findall(skill.body) for line in block.splitlines()]
         distinctive = [line for line in lines
                        if len(line) >= 16 and not line.startswith(("#", "import ", "from "))]

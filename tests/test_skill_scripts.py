@@ -132,5 +132,6 @@ def test_a_scripted_trial_imports_its_routed_skills_script_and_a_changed_script_
     ctx, _ = context(tmp_path, [USES_SCRIPT, USES_SCRIPT], routing="all")
     result = run_trial(goal, Library.of([counting()]), seed=1, ctx=ctx)
     assert (result.score, result.stop_reason, result.injected) == (1.0, "solved", ["counting"])
+    assert result.used == ["counting"]  # the notebook imported its script
     edited = run_trial(goal, Library.of([counting(source=COUNTER + b"\nSTEP = 1\n")]), seed=1, ctx=ctx)
     assert not edited.cached and edited.key != result.key and edited.score == 1.0
