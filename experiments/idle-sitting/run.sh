@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The measurements that need an otherwise idle machine (llama.cpp's speed collapses under any other load), in the
+# order they unblock issues. Each step is resumable: finished trials come back from the trial cache, so stop with
+# Ctrl-C and run this again. Run from the repository root: bash experiments/idle-sitting/run.sh [STEP...]
+# Steps: harness5 packages ladder evidence (default: all four, in that order).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+EVOLVE=.venv/bin/evolve
+SIX=(--goal stimulus-evoked-response --goal conduction-delay --goal connectivity-normalisation --goal wong-wang-fc
+     --goal bold-monitor --goal stochastic-vs-deterministic)
+steps=("${@:-harness5 packages ladder evidence}")
+read -r -a steps <<< "${steps[*]}"
+
+for step in "${steps[@]}"; do
+  case "$step" in
+    harness5)  # issue 14: the harness-v3 ablation again, same cells, with harness 5 (3 turns)
+      $EVOLVE ablate --condition none --condition seed --seeds 3 "${SIX[@]}" \
+        --archive experiments/harness-v5/ablation.duckdb --out experiments/harness-v5/ablation.jsonl
+      $EVOLVE sql --run experiments/harness-v5/ablation.duckdb --query turn_rescue
+      $EVOLVE sql --run experiments/harness-v5/ablation.duckdb --query truncation ;;
+    packages)  # issue 20 item 5: the seed as prose only (the library before packages, 35d1ad3) vs with packages
+      rm -rf /tmp/evolve-prose-seed && mkdir -p /tmp/evolve-prose-seed
+      git archive 35d1ad3 skills | tar -x -C /tmp/evolve-prose-seed
+      $EVOLVE ablate --condition prose=/tmp/evolve-prose-seed/skills --condition seed --seeds 3 "${SIX[@]}" \
+        --archive experiments/packages/ablation.duckdb --out experiments/packages/ablation.jsonl ;;
+    ladder)  # issue 21: seed vs no skills on every val goal (2 seeds), then the ladder re-made with it
+      $EVOLVE ablate --condition none --condition seed --seeds 2 --split val \
+        --archive experiments/ladder/val.duckdb --out experiments/ladder/val.jsonl
+      $EVOLVE goals ladder --archive experiments/harness-v3/ablation.duckdb \
+        --archive experiments/2026-12-evidence/evolution.duckdb --archive experiments/ladder/val.duckdb \
+        --save goals/ladder.toml ;;
+    evidence)  # issue 18 item 5: the evolution arm, then the GEPA arm (each resumes where it stopped)
+      rm -f .evolve/STOP
+      $EVOLVE --config configs/evidence.toml run --resume --allow-config-change
+      $EVOLVE --config configs/evidence-gepa.toml run ;;
+    *) echo "unknown step '$step' (harness5 packages ladder evidence)" >&2; exit 2 ;;
+  esac
+done
