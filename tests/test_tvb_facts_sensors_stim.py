@@ -89,3 +89,20 @@ def test_sinusoid_region_stimulus_drives_the_target_from_time_zero(conn):
     (_, b), = _sim(conn, (monitors.Raw(),)).run(simulation_length=20.0)
     diff = np.abs(a - b)[:, 0, :, 0]
     assert diff[:10, 35].max() > 0 and diff[:, 35].max() > 100 * np.delete(diff, 35, axis=1).max()
+
+
+def test_linear_network_stability_limit_is_one_over_tau_lambda_max(conn):
+    """Fact: `models.Linear(gamma=-1/tau)` with `coupling.Linear(a=G)` on the default connectome (raw weights, delays) keeps x = 0 stable for G below G_crit = 1 / (tau · lambda_max), lambda_max ≈ 44.72 being the largest eigenvalue of `conn.weights`; above it the activity grows without bound."""
+    lam = float(np.max(np.linalg.eigvals(conn.weights).real))
+    assert abs(lam - 44.72) < 0.01
+    g_crit = 1.0 / (10.0 * lam)
+    ends = []
+    for fraction in (0.9, 1.2):
+        np.random.seed(0)
+        sim = simulator.Simulator(model=models.Linear(gamma=np.array([-0.1])), connectivity=conn,
+                                  coupling=coupling.Linear(a=np.array([fraction * g_crit])),
+                                  integrator=integrators.HeunDeterministic(dt=1.0),
+                                  monitors=(monitors.TemporalAverage(period=10.0),)).configure()
+        (_, y), = sim.run(simulation_length=3000.0)
+        ends.append(np.abs(y[-10:, 0, :, 0]).max() / np.abs(y[:10, 0, :, 0]).max())
+    assert ends[0] < 0.1 and ends[1] > 10.0
