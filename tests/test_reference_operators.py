@@ -1,5 +1,6 @@
 """move-to-reference and inline-reference (evolve.engine.operators.references): detail moves from a skill's body into a
-reference file the student reads on request, and back, with no model call; the gate accepts what they make."""
+reference file the student reads on request, and back, with no model call; the gate accepts what they make.
+rewrite-reference: the mutator rewrites the reference file most implicated in the train failures."""
 from __future__ import annotations
 
 import pytest
@@ -53,5 +54,40 @@ def test_both_decline_when_there_is_nothing_to_move():
 
 
 def test_the_toolbox_builds_both_by_name():
-    assert [build(n).name for n in ("move-to-reference", "inline-reference")] == ["move-to-reference",
-                                                                                   "inline-reference"]
+    names = ("move-to-reference", "inline-reference", "rewrite-reference")
+    assert [build(n).name for n in names] == list(names)
+
+
+def mutator(replies):
+    import itertools
+
+    from evolve.config import CallPolicy, RoleSettings
+    from evolve.models import ModelClient
+    from scripted_llm import install
+
+    handler = install("scriptedref", replies)
+    ticks = itertools.count()
+    return ModelClient({"mutator": RoleSettings("scriptedref/mutator")},
+                       CallPolicy(breaker_threshold=1, breaker_cooldown_s=0, max_outage_s=0),
+                       sleep=lambda s: None, clock=lambda: float(next(ticks))), handler
+
+
+def test_rewrite_reference_rewrites_the_file_of_the_skill_in_the_failures_and_nothing_else():
+    from evolve.engine.operators.rewrite_reference import RewriteReference
+    from helpers.operator_data import FAILURES, RUN
+
+    run = RUN.with_files({"references/unpacking.md": b"# Unpacking\n\nUse `t, y = sim.run()`.\n"})
+    other = NOISE.with_files({"references/noise.md": b"# Noise\n\nnsig sets the noise.\n"})
+    parent = Library.of([run, other])
+    new = "# Unpacking\n\nOne monitor: `(t, y), = sim.run()`; `t, y = sim.run()` raises ValueError.\n"
+    client, handler = mutator([f"Here it is:\n\n```markdown\n{new}```\n"])
+    proposal = RewriteReference().propose(given(parents=(parent,), failures=FAILURES), client)
+    child = proposal.child["run-output"]
+    assert child.files["references/unpacking.md"].decode() == new and child.text == run.text
+    assert proposal.child["noise"] == other and "rewrote run-output/references/unpacking.md" in proposal.note
+    assert "Use `t, y = sim.run()`." in handler.calls[0][1]["content"] and len(proposal.calls) == 1
+    client, _ = mutator(["```markdown\n# Unpacking\n\nUse `t, y = sim.run()`.\n```"])
+    with pytest.raises(OperatorDeclined, match="unchanged"):
+        RewriteReference().propose(given(parents=(parent,), failures=FAILURES), client)
+    with pytest.raises(OperatorDeclined, match="no text reference"):
+        RewriteReference().propose(given(parents=(Library.of([RUN]),), failures=FAILURES), client)

@@ -33,6 +33,7 @@ OPERATORS: dict[str, str] = {
     "move-to-reference": "evolve.engine.operators.references:MoveToReference",
     "inline-reference": "evolve.engine.operators.references:InlineReference",
     "extract-script": "evolve.engine.operators.extract_script:ExtractScript",
+    "rewrite-reference": "evolve.engine.operators.rewrite_reference:RewriteReference",
     # The DSPy operators score candidates themselves (a trial budget) and import dspy: built only on request.
     "dspy-copro": "evolve.engine.operators.dspy_copro:DspyCopro",
     "dspy-gepa": "evolve.engine.operators.dspy_gepa:DspyGepa",

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from collections.abc import Iterable, Mapping, Sequence
 
+from ...bundle import is_text
 from ...config import LibraryLimits
 from ...leakage import shared_ngrams
 from ...library import Library
@@ -134,8 +135,11 @@ def decline_bad_child(parent: Library, child: Library, limits: LibraryLimits, re
                                f"{limits.max_library_bytes}-byte library limit")
     diff = parent.diff(child)
     for name in (*diff.added, *diff.changed):
+        skill = child[name]
+        # every text the student may read: SKILL.md and the bundled text files (references, scripts)
+        texts = [skill.text] + [data.decode("utf-8") for data in skill.files.values() if is_text(data)]
         for request in requests:
-            copied = shared_ngrams(child[name].text, request)
+            copied = next((found for text in texts for found in [shared_ngrams(text, request)] if found), None)
             if copied:
                 raise OperatorDeclined(f"skill '{name}' copies a train goal's words ('{copied[0]}'); "
                                        "skills must teach the domain, not a task")
