@@ -290,3 +290,45 @@ def stimulus_equation(name: str, ctx: CheckContext, label: str, equation: str,
     return CheckResult(name, False, f"expected a stimulus on {label} only with temporal=equations.{equation}"
                                     f"{f' ({shown})' if shown else ''}; the stimulated runs had: "
                                     f"{'; '.join(seen) or 'none'}")
+
+
+_SWEEP_SECTIONS = ("model", "coupling", "noise", "connectivity")
+
+
+def _swept_value(run: dict, where: str, param: str) -> float | None:
+    """One number for `where.param` of a run: a number as is; an array its largest entry (e.g. noise on one state
+    variable only, nsig [0, s] → s); a model parameter left at its class default read from the defaults."""
+    section = _section(run, where)
+    if where == "connectivity":
+        value = section.get(param)
+    else:
+        params = _section(section, "params") if where != "noise" else section
+        value = params.get(param, _section(section, "defaults").get(param) if where == "model" else None)
+    rng = _value_range(value)
+    return None if rng is None else rng[1]
+
+
+def swept_values(name: str, ctx: CheckContext, where: str, param: str, values: Iterable[float], *,
+                 model_class: str | None = None, min_ms: float = 0.0) -> CheckResult:
+    """Passes when, among completed runs (of `models.<model_class>`, when given) that simulated at least `min_ms`,
+    the value of `param` in the run's `where` section ("model", "coupling", "noise" or "connectivity", e.g.
+    ("connectivity", "speed"), ("noise", "nsig"), ("model", "G")) takes every one of `values` (1e-6 relative)."""
+    if where not in _SWEEP_SECTIONS:
+        raise ValueError(f"where must be one of {_SWEEP_SECTIONS}, not {where!r}")
+    if (fail := _no_run(name, ctx)):
+        return fail
+    wanted = [float(v) for v in values]
+    pool = [r for r in completed_runs(ctx.trace) if (model_class is None or _model_class(r) == model_class)
+            and _le(min_ms, simulated_ms(r))]
+    seen = sorted({v for v in (_swept_value(r, where, param) for r in pool) if v is not None})
+    missing = [v for v in wanted if not any(_close(s, v) for s in seen)]
+    what = (f"models.{model_class} " if model_class else "") + "runs" + (f" of at least {fmt(min_ms)} ms" if min_ms else "")
+    if not missing:
+        return CheckResult(name, True, f"{what} with {where} {param} = {', '.join(fmt(v) for v in wanted)}")
+    others = len([r for r in completed_runs(ctx.trace) if r not in pool])
+    return CheckResult(name, False, f"expected {what} with {where} {param} = {', '.join(fmt(v) for v in wanted)} "
+                                    f"(one run per value); such runs had {param} = "
+                                    f"{', '.join(fmt(v) for v in seen) or 'none'}, missing "
+                                    f"{', '.join(fmt(v) for v in missing)}"
+                                    + (f" ({others} other completed run(s) had another model or were shorter)"
+                                       if others else ""))

@@ -1,0 +1,92 @@
+"""Executable TVB facts behind the model-family, delay and multistability goals (goals/wong-wang-exc-inh-coupling,
+...), beyond tests/test_tvb_facts.py and tests/test_tvb_facts_skills.py.
+
+Same contract: one test per fact, the first docstring line ("Fact: ...") is the sentence a goal or skill may use,
+and every row is indexed in docs/tvb-facts.md (section "Model families, delays and multistability"). Checked
+against tvb-library 2.10.0 and tvb-data 3.0.0 with short runs (at most a few hundred ms simulated).
+"""
+import numpy as np
+import pytest
+
+from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, simulator
+
+N_REGIONS = 76
+
+
+@pytest.fixture(scope="module")
+def conn():
+    c = connectivity.Connectivity.from_file()
+    c.configure()
+    return c
+
+
+def dfun(model, state, c):
+    """The model's time derivative for state (n_svar, n_nodes, 1) and coupling input c (n_cvar, n_nodes, 1)."""
+    model.configure()
+    return model.dfun(state, c)
+
+
+def test_reduced_wong_wang_exc_inh_states_and_defaults():
+    """Fact: ReducedWongWangExcInh has states S_e, S_i (both recorded by default) and defaults G=2, J_N=0.15, J_i=1, w_p=1.4, I_o=0.382, W_e=1, W_i=0.7, lamda=0, tau_e=100, tau_i=10, I_ext=0."""
+    m = models.ReducedWongWangExcInh()
+    assert tuple(m.state_variables) == ("S_e", "S_i")
+    assert tuple(m.variables_of_interest) == ("S_e", "S_i")
+    expected = {"G": 2.0, "J_N": 0.15, "J_i": 1.0, "w_p": 1.4, "I_o": 0.382, "W_e": 1.0, "W_i": 0.7, "lamda": 0.0,
+                "tau_e": 100.0, "tau_i": 10.0, "I_ext": 0.0}
+    for name, value in expected.items():
+        assert getattr(m, name)[0] == pytest.approx(value), name
+
+
+def test_reduced_wong_wang_exc_inh_coupling_is_scaled_by_model_g_and_j_n():
+    """Fact: ReducedWongWangExcInh multiplies its coupling input c by its own G and J_N: S_e receives G·J_N·c (with Linear coupling, G·J_N·a·Σ_j w_ij S_e,j), the same as an external input I_ext = G·J_N·c; with the default lamda = 0 S_i receives none."""
+    rng = np.random.default_rng(0)
+    state = np.stack([rng.uniform(0.3, 0.6, size=(5, 1)), rng.uniform(0.0, 0.02, size=(5, 1))])  # above threshold
+    c = rng.uniform(0.0, 2.0, size=(1, 5, 1))
+    g = 0.03
+    coupled = dfun(models.ReducedWongWangExcInh(G=np.array([g])), state, c)
+    driven = dfun(models.ReducedWongWangExcInh(G=np.array([g]), I_ext=g * 0.15 * c[0, :, 0]), state, 0.0 * c)
+    assert coupled == pytest.approx(driven, rel=1e-10, abs=1e-12)
+    uncoupled = dfun(models.ReducedWongWangExcInh(G=np.array([g])), state, 0.0 * c)
+    assert coupled[1] == pytest.approx(uncoupled[1], rel=1e-12, abs=1e-15)
+    assert np.abs(coupled[0] - uncoupled[0]).max() > 0.01 * np.abs(uncoupled[0]).max()
+
+
+def test_kuramoto_coupling_does_not_divide_by_the_number_of_regions(conn):
+    """Fact: `coupling.Kuramoto(a=...)` gives region i the input a·Σ_j w_ij·sin(θ_j(t − d_ij) − θ_i) — in tvb-library 2.10 the sum is NOT divided by the number of regions, although the class docstring writes a/N (its `post` divides by the number of coupling variables, 1)."""
+    def sim(ic=None):
+        return simulator.Simulator(
+            model=models.Kuramoto(omega=np.array([0.25])), connectivity=conn, coupling=coupling.Kuramoto(a=np.array([0.5])),
+            integrator=integrators.EulerDeterministic(dt=0.01), monitors=(monitors.Raw(),), initial_conditions=ic)
+    shape = sim().configure().good_history_shape
+    theta = np.random.default_rng(0).uniform(0, 2 * np.pi, size=N_REGIONS)
+    history = np.broadcast_to(theta[None, None, :, None], shape).copy()   # constant history: delays do not matter
+    (t, y), = sim(history).configure().run(simulation_length=0.01)
+    rate = (y[0, 0, :, 0] - theta) / 0.01
+    summed = (conn.weights * np.sin(theta[None, :] - theta[:, None])).sum(axis=1)
+    assert rate == pytest.approx(0.25 + 0.5 * summed, rel=1e-4, abs=1e-4)
+    assert not np.allclose(rate, 0.25 + 0.5 / N_REGIONS * summed, atol=1e-2)
+
+
+def test_montbrio_pazo_roxin_states_and_defaults():
+    """Fact: MontbrioPazoRoxin (the QIF mean-field model of Montbrió, Pazó & Roxin 2015) has states r (firing rate, bounded below by 0) and V (mean membrane potential), both recorded by default, coupling variables r and V (cvar [0, 1]), and defaults tau=1, Delta=1, J=15, eta=-5, I=0, cr=1, cv=0."""
+    m = models.MontbrioPazoRoxin()
+    assert tuple(m.state_variables) == ("r", "V")
+    assert tuple(m.variables_of_interest) == ("r", "V")
+    assert list(m.cvar) == [0, 1]
+    assert m.state_variable_boundaries["r"][0] == 0.0
+    for name, value in {"tau": 1.0, "Delta": 1.0, "J": 15.0, "eta": -5.0, "I": 0.0, "cr": 1.0, "cv": 0.0}.items():
+        assert getattr(m, name)[0] == pytest.approx(value), name
+
+
+def test_montbrio_pazo_roxin_equations():
+    """Fact: MontbrioPazoRoxin computes dr/dt = (Delta/(π·tau) + 2·V·r)/tau and dV/dt = (V² − π²·tau²·r² + eta + J·tau·r + I + cr·c_r + cv·c_V)/tau, where c_r and c_V are the coupling inputs on r and V."""
+    rng = np.random.default_rng(1)
+    r, v = rng.uniform(0.05, 1.5, size=(5, 1)), rng.uniform(-2.0, 1.0, size=(5, 1))
+    c = rng.uniform(-0.5, 0.5, size=(2, 5, 1))
+    tau, delta, j, eta, cr, cv = 1.3, 0.7, 14.5, -4.6, 0.8, 0.3
+    m = models.MontbrioPazoRoxin(tau=np.array([tau]), Delta=np.array([delta]), J=np.array([j]), eta=np.array([eta]),
+                                 cr=np.array([cr]), cv=np.array([cv]))
+    d = dfun(m, np.stack([r, v]), c)
+    assert d[0] == pytest.approx((delta / (np.pi * tau) + 2 * v * r) / tau, rel=1e-10)
+    assert d[1] == pytest.approx((v ** 2 - np.pi ** 2 * tau ** 2 * r ** 2 + eta + j * tau * r + cr * c[0] + cv * c[1]) / tau,
+                                 rel=1e-10)
