@@ -188,3 +188,24 @@ def _config():
     config, problems = load_config(Path("configs/default.toml"))
     assert not problems
     return config
+
+
+def test_evolve_seed_refuses_a_skill_whose_script_test_fails_and_adds_nothing(tmp_path, capsys):
+    repo = Path(__file__).resolve().parents[1]
+    config = tmp_path / "seed.toml"
+    config.write_text(f'[paths]\nstate = "{tmp_path / "state"}"\ngoals = "{repo / "goals"}"\n\n[evaluation]\n'
+                      f'plugin = "{repo / "tests" / "fixtures" / "tiny_plugin"}"\nworkdir = "{tmp_path / "executions"}"\n')
+    database = tmp_path / "run.duckdb"
+    with Archive.open(database, snapshots=False) as archive:
+        archive.start_run(seed=Library.of([plain()]))
+    wrong = b"from skill_scripts.onset import first_crossing\n\n\ndef test_first_crossing():\n" \
+            b"    assert first_crossing([0.0, 2.0], 1.0) == 0, 'the first sample is not above'\n"
+    folder = tmp_path / "edited"
+    write_library(Library.of([plain(), packaged().with_files({**PACKAGED, "scripts/test_onset.py": wrong})]), folder)
+    assert main(["--config", str(config), "seed", str(folder), "--run", str(database)]) == 2
+    err = capsys.readouterr().err
+    assert "the example gate refused" in err and "[script-fails]" in err and "the first sample is not above" in err
+    with Archive.open(database, snapshots=False) as archive:
+        assert archive.rows("SELECT count(*) AS n FROM edges")[0]["n"] == 1  # the seed's root edge only
+    write_library(Library.of([plain(), packaged()]), folder)
+    assert main(["--config", str(config), "seed", str(folder), "--run", str(database)]) == 0

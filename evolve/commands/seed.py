@@ -53,8 +53,9 @@ def run(args, config) -> int:
 
 
 def _refuse_by_gate(library, parent, config, folder) -> None:
-    """The operators' gate (evolve.engine.gate: spec, byte budgets, leakage into val/test goals, safety) on the
-    seed; CommandError with its problems when it refuses. Leakage and safety look at skills new or changed against
+    """The operators' gate (evolve.engine.gate: spec, byte budgets, leakage into val/test goals, safety), then the
+    verified-skill gate (complete examples and script tests run), on the seed; CommandError with its problems when
+    either refuses. Leakage and safety look at skills new or changed against
     `parent` (every skill when None), against every val and test goal of the benchmark."""
     from ..engine.gate import check_child
     from ..goals import load_goals
@@ -66,3 +67,23 @@ def _refuse_by_gate(library, parent, config, folder) -> None:
     if problems:
         raise CommandError(f"the gate refused {folder} ({len(problems)} problem(s), as it would an operator's "
                            f"child); nothing was added", details=problems)
+    problems = _verification_problems(library, parent, config)
+    if problems:
+        raise CommandError(f"the example gate refused {folder}: {len(problems)} complete example(s) or script "
+                           "test(s) did not pass in the sandbox; nothing was added", details=problems)
+
+
+def _verification_problems(library, parent, config) -> list:
+    """The verified-skill gate (evolve.engine.examples) on the seed, as `evolve run` applies it to a child: the
+    complete examples and script tests of the skills new or changed against `parent` run in the sandbox (cached by
+    hash in [paths] state/example-cache, shared with the run). Nothing runs when [library] verify_examples is off."""
+    if not config.library.verify_examples:
+        return []
+    from ..engine.examples import ExampleVerifier, sandbox_runner
+    from ..plugin import load_plugin
+
+    plugin = load_plugin(Path(config.evaluation.plugin))
+    ev = config.evaluation
+    run = sandbox_runner(plugin.startup_files(), Path(ev.workdir) / "examples", config.library.example_timeout_s,
+                         ev.memory_mb, ev.disk_mb, ev.max_tasks)
+    return ExampleVerifier(run, Path(config.paths.state) / "example-cache").check(library, parent)
