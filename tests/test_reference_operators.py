@@ -63,7 +63,7 @@ def mutator(replies):
 
     from evolve.config import CallPolicy, RoleSettings
     from evolve.models import ModelClient
-    from scripted_llm import install
+    from helpers.scripted_llm import install
 
     handler = install("scriptedref", replies)
     ticks = itertools.count()
