@@ -17,11 +17,9 @@ for _var, _sub in {
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# Tests import their helpers as plain modules: tests/helpers/ (`helpers.<name>`) and the scripted-model modules
-# beside the tests (engine_fixtures, scripted_llm, wire_server), which subprocesses and Ray workers import too.
-import sys  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(__file__))
+# Tests import their helpers as `helpers.<name>` (tests/helpers/): pytest puts tests/ on sys.path ([tool.pytest]
+# pythonpath); subprocesses and Ray workers get it on their PYTHONPATH (tests/fixtures/engine_child.py,
+# tests/helpers/ray_cluster.py).
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +57,7 @@ def goal():
 
 @pytest.fixture(scope="session")
 def scripted_run(tmp_path_factory):
-    """A real archive from the test suite: `evolve run` in the scripted world (tests/engine_fixtures.py: rule-based
+    """A real archive from the test suite: `evolve run` in the scripted world (tests/helpers/engine_fixtures.py: rule-based
     student and mutator, the tiny plugin, real sandboxed notebooks), 2 generations of 2 children (one kept, the
     other proposals declined), test scored every generation, the HTML report written every generation.
     A namespace: folder, archive, config, stderr (what the run said)."""
@@ -67,7 +65,7 @@ def scripted_run(tmp_path_factory):
     import io
     from types import SimpleNamespace
 
-    import engine_fixtures
+    from helpers import engine_fixtures
 
     from evolve.cli import main
 

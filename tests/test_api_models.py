@@ -1,6 +1,6 @@
 """Real request shapes: litellm's own request code for openai/, anthropic/, ollama/, openrouter/ and hosted_vllm/
 model names, against a server on 127.0.0.1 that answers in each provider's wire format and refuses what each
-provider refuses (tests/wire_server.py). No network. Trials and mutations go through to the end."""
+provider refuses (tests/helpers/wire_server.py). No network. Trials and mutations go through to the end."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ from evolve.models import ModelCallError, ModelClient
 from evolve.plugin import load_plugin
 from evolve.request_shape import refused_param, shape
 from evolve.trial import TrialContext, run_trial
-from wire_server import WireServer
+from helpers.wire_server import WireServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ASK = [{"role": "system", "content": "You write notebooks."}, {"role": "user", "content": "Say hello."}]
@@ -175,7 +175,7 @@ def test_workers_call_an_api_student_at_once_within_the_providers_concurrency(se
 
 
 def test_a_run_whose_mutator_is_current_claude_on_the_wire_proposes_children_and_finishes(server, tmp_path, capsys):
-    import engine_fixtures
+    from helpers import engine_fixtures
     from evolve.archive import open_for_reading
     from evolve.cli import main
 

@@ -15,7 +15,7 @@ from evolve.engine.operators.dspy_gepa import DspyGepa
 from evolve.library import Library
 from evolve.models import ModelClient, ProviderDown
 from evolve.skills import Skill
-from scripted_llm import install_rule
+from helpers.scripted_llm import install_rule
 
 ALPHA = Skill("alpha", "How to set up alpha simulations.", "# Alpha\n\nCall `alpha.run()` after configuring it.",
               {"role": "student"})

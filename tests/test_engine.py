@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 
-import engine_fixtures
+from helpers import engine_fixtures
 from evolve.archive import open_for_reading
 from evolve.cli import main
 from evolve.commands.run import turns_notice

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-import engine_fixtures
+from helpers import engine_fixtures
 from evolve.archive import open_for_reading
 from evolve.cli import main
 

@@ -436,7 +436,7 @@ def test_eval_command_writes_the_documented_json(tmp_path, monkeypatch, capsys):
 
 def test_eval_command_with_a_judge_reports_its_verdict_and_refuses_self_grading(tmp_path, monkeypatch, capsys):
     from evolve.cli import main
-    from scripted_llm import install
+    from helpers.scripted_llm import install
 
     monkeypatch.chdir(ROOT)
     install("scriptedjudge2", ['{"correctness": 4, "code_quality": 3, "scientific_validity": 3, '

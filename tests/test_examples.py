@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import engine_fixtures
+from helpers import engine_fixtures
 from evolve.archive import open_for_reading
 from evolve.cli import main
 from evolve.engine.examples import ExampleRun, ExampleVerifier, examples_of, sandbox_runner

@@ -7,7 +7,7 @@ import pytest
 
 from evolve.checks import CheckResult
 from evolve.judge import DIMENSIONS, JudgeConfigError, judge, parse_verdict, same_model
-from scripted_llm import install
+from helpers.scripted_llm import install
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "evaluators" / "tvb" / "judge.md.j2"
 EVIDENCE = dict(request="# Alpha\nFind the alpha peak.", code="x = 1", executed=True, error=None,

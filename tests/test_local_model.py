@@ -262,7 +262,7 @@ def test_errors_are_litellm_errors_that_say_what_to_do(litellm_local):
 def test_register_is_idempotent_and_keeps_other_providers(litellm_local, tmp_path):
     litellm, handler = litellm_local
     from evolve.local_model import provider
-    from scripted_llm import install
+    from helpers.scripted_llm import install
 
     install("scripted-for-local-test", ["ok"])
     state = Path(handler.settings.models_dir).parent

@@ -3,7 +3,7 @@ import litellm
 import pytest
 
 from evolve.models import CallPolicy, ModelCallError, ModelClient, ProviderDown, RoleSettings, provider_of
-from scripted_llm import install
+from helpers.scripted_llm import install
 
 
 class FakeTime:

@@ -28,7 +28,7 @@ from evolve.library import Library
 from evolve.models import Completion, CallRecord, ModelCallError, ModelClient, ProviderDown
 from evolve.skills import Skill, load
 from helpers.operator_data import BASICS, LIBRARY, LIMITS, NOISE, REQUEST, REWRITTEN_RUN, RUN, SKILLS, UNPACK, fence, given
-from scripted_llm import install
+from helpers.scripted_llm import install
 
 def client(replies):
     handler = install("scripted", replies)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import engine_fixtures
+from helpers import engine_fixtures
 from helpers import ray_cluster
 from evolve.archive import open_for_reading
 from evolve.cli import main

@@ -17,8 +17,8 @@ from pathlib import Path
 import litellm
 from litellm import CustomLLM
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
 MARKER = "MAGIC-SUM"
 
 GOOD = ("```python\n# %%\nimport json\ntotal = sum(record(n) for n in range(1, {k} + 1))\n# %%\n"

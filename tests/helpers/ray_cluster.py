@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import engine_fixtures
+from helpers import engine_fixtures
 
 TESTS = Path(__file__).resolve().parents[1]
 RAY = Path(sys.executable).with_name("ray")

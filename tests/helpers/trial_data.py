@@ -7,7 +7,7 @@ from evolve.models import ModelClient
 from evolve.plugin import load_plugin
 from evolve.skills import Skill
 from evolve.trial import TrialContext
-from scripted_llm import install
+from helpers.scripted_llm import install
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOOD = "```python\n# %%\nimport json\ntotal = sum(record(n) for n in (1, 2, 3))\n# %%\njson.dump({'total': total}, open('results.json', 'w'))\n```"
