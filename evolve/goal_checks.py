@@ -20,6 +20,8 @@ class GoalCheckError(Exception):
 def run_checks(goal: Goal, ctx: CheckContext) -> list[CheckResult]:
     """Results in the order goal.toml declares its checks."""
     spec = importlib.util.spec_from_file_location(f"evolve_goal_check_{goal.slug.replace('-', '_')}", goal.check_path)
+    if spec is None or spec.loader is None:  # not a .py path: nothing to import
+        raise GoalCheckError(f"{goal.slug}: {goal.check_path} cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)

@@ -97,6 +97,7 @@ def load_goal(folder: Path) -> tuple[Goal | None, list[Problem]]:
         problems += _check_python(folder / CHECK_FILE, "check", "check")
     if problems:
         return None, problems
+    assert spec is not None, "_read_spec records a problem whenever it finds no spec"
     return Goal(folder.name, folder, request, spec), []
 
 

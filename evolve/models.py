@@ -20,6 +20,7 @@ from typing import Any
 from collections.abc import Callable
 
 import litellm
+from litellm import exceptions as llm_errors  # (litellm re-exports these without declaring them public)
 
 from .config import CallPolicy, RoleSettings
 from .records import CallRecord
@@ -27,8 +28,8 @@ from .request_shape import described, refused_param, shape
 
 litellm.suppress_debug_info = True
 
-TRANSIENT = (litellm.RateLimitError, litellm.ServiceUnavailableError, litellm.InternalServerError,
-             litellm.Timeout, litellm.APIConnectionError)
+TRANSIENT = (llm_errors.RateLimitError, llm_errors.ServiceUnavailableError, llm_errors.InternalServerError,
+             llm_errors.Timeout, llm_errors.APIConnectionError)
 
 
 class ProviderDown(Exception):
@@ -255,7 +256,7 @@ class ModelClient:
 
 def _is_refusal(error: BaseException) -> bool:
     """A request the provider (or litellm, before sending) refused as malformed: 400-class, not an outage."""
-    return isinstance(error, (litellm.UnsupportedParamsError, litellm.BadRequestError)) or \
+    return isinstance(error, (llm_errors.UnsupportedParamsError, llm_errors.BadRequestError)) or \
         getattr(error, "status_code", None) in (400, 422)
 
 

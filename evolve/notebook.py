@@ -125,7 +125,7 @@ def read(path: Path) -> NotebookNode:
     path = Path(path)
     if path.suffix == ".ipynb":
         return nbformat.read(path, as_version=4)
-    return _from_percent(path.read_text(encoding="utf-8"), require_marker=False)
+    return new_notebook(_percent_cells(path.read_text(encoding="utf-8")))  # no marker needed: the file says it
 
 
 def write(notebook: NotebookNode, path: Path) -> None:

@@ -86,6 +86,8 @@ def load_plugin(path: Path) -> DomainPlugin:
         module = sys.modules[module_name]
     else:
         spec = importlib.util.spec_from_file_location(module_name, init, submodule_search_locations=[str(path)])
+        if spec is None or spec.loader is None:  # cannot happen for an __init__.py; said plainly if it does
+            raise PluginError(f"{init}: cannot be imported as a Python module")
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module  # relative imports inside the package need it registered first
         try:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from collections.abc import Iterable
 
 import bm25s
+from bm25s.tokenization import Tokenized
 import nbformat
 from nbformat import NotebookNode
 
@@ -178,6 +179,7 @@ def skill_hints(skills: Iterable[Skill], query: str, budget_bytes: int) -> list[
     retriever.index(bm25s.tokenize([f"{h} {t}" for _, h, t in passages], stopwords="en", show_progress=False),
                     show_progress=False)
     tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+    assert isinstance(tokens, Tokenized), "return_ids=True (the default) gives ids and a vocabulary"
     if not tokens.vocab:
         return []
     indices, values = retriever.retrieve(tokens, k=len(passages), show_progress=False)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 import bm25s
+from bm25s.tokenization import Tokenized
 
 from .library import Library
 from .skills import Skill
@@ -69,6 +70,7 @@ def bm25_scores(skills: list[Skill], query: str) -> dict[str, float]:
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize(documents, stopwords="en", show_progress=False), show_progress=False)
     query_tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
+    assert isinstance(query_tokens, Tokenized), "return_ids=True (the default) gives ids and a vocabulary"
     if not query_tokens.vocab:
         return {s.name: 0.0 for s in skills}
     indices, values = retriever.retrieve(query_tokens, k=len(skills), show_progress=False)

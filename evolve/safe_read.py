@@ -46,7 +46,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _describe(name: str, dir_fd: int) -> str:
+def _describe(name: str, dir_fd: int | None) -> str:
     try:
         return _kind(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
     except OSError:

@@ -227,7 +227,8 @@ def parse(text: str, path: Path, folder_name: str | None = None, max_bytes: int 
     if any(p.code in _FATAL for p in problems):
         return None, problems
     extra = {k: str(front[k]) for k in ("license", "compatibility", "allowed-tools") if k in front}
-    metadata = front.get("metadata") if isinstance(front.get("metadata"), dict) else {}
+    metadata = front.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     skill = Skill(str(name).strip(), str(front["description"]).strip(), body, metadata, extra)
     return skill, problems
 

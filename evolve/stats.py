@@ -51,8 +51,10 @@ def bootstrap_mean(values: Sequence[float], confidence: float = 0.95, seed: int 
                     int(data.size))
 
 
-def paired_difference(pairs: Sequence[tuple[float, float]], confidence: float = 0.95, seed: int = 0) -> Interval:
-    """Mean of (b - a) over matched pairs (same goal, seed and model), with a bootstrap interval."""
+def paired_difference(pairs: Sequence[tuple[float | None, float | None]], confidence: float = 0.95,
+                      seed: int = 0) -> Interval:
+    """Mean of (b - a) over matched pairs (same goal, seed and model), with a bootstrap interval; a pair with a
+    missing side (None) is left out."""
     return bootstrap_mean([b - a for a, b in pairs if a is not None and b is not None], confidence, seed)
 
 

@@ -112,7 +112,7 @@ def _convert(hint, value, path, text, section, key, f=None):
             return None, [Problem(path, f"'{where}' must be one of {', '.join(map(repr, args))}, not {value!r}",
                                   line, "invalid-choice")]
         return value, []
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):  # a class, never an instance, as a hint
         return load(hint, value, path, text, section + (key,))
     if origin is list:
         if not isinstance(value, list):
@@ -128,7 +128,7 @@ def _convert(hint, value, path, text, section, key, f=None):
             return wrong("a table")
         out, problems = {}, []
         for sub_key, item in value.items():
-            if dataclasses.is_dataclass(args[1]):
+            if isinstance(args[1], type) and dataclasses.is_dataclass(args[1]):
                 converted, found = load(args[1], item, path, text, section + (key, sub_key))
             else:
                 converted, found = _convert(args[1], item, path, text, section + (key,), sub_key)

@@ -119,6 +119,14 @@ def _is_run_call(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
 
 
+def _run_receiver(node: ast.AST) -> str | None:
+    """`sim` when `node` is the call `sim.run(...)` on a plain name; None otherwise."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+            and isinstance(node.func.value, ast.Name)):
+        return node.func.value.id
+    return None
+
+
 class _AstScan:
     def __init__(self, tree: ast.AST, source: str):
         self.tree, self.source, self.found = tree, source, []
@@ -155,7 +163,7 @@ class _AstScan:
         if cls == "Connectivity" and "speed" in kwargs and _number(kwargs["speed"]):
             self.add("speed-number", node, src=self.src(node), val=self.src(kwargs["speed"]))
         for kw in kwargs:
-            if (cls, kw) in WRONG_KWARGS:
+            if cls is not None and (cls, kw) in WRONG_KWARGS:
                 self.add("unknown-kwarg", node, hint=WRONG_KWARGS[(cls, kw)])
         if isinstance(kwargs.get("stimulus"), (ast.Tuple, ast.List)):
             self.add("stimulus-tuple", kwargs["stimulus"])
@@ -178,12 +186,13 @@ class _AstScan:
                 self.add("stimulus-tuple", node)
         target = node.targets[0]
         if (_is_run_call(node.value) and isinstance(target, ast.Tuple) and len(target.elts) == 2
-                and all(isinstance(e, ast.Name) for e in target.elts) and _TIME_NAME.match(target.elts[0].id)):
+                and isinstance(first := target.elts[0], ast.Name) and isinstance(target.elts[1], ast.Name)
+                and _TIME_NAME.match(first.id)):
             self.add("run-unpack", node, src=self.src(node))
 
     def attribute(self, node: ast.Attribute) -> None:
         module = _name(node.value)
-        if (module, node.attr) in WRONG_NAMES:
+        if module is not None and (module, node.attr) in WRONG_NAMES:
             self.add("wrong-class-name", node, src=f"{module}.{node.attr}", right=WRONG_NAMES[(module, node.attr)])
 
     def imports(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -222,15 +231,14 @@ class _AstScan:
                     if configured or passed:
                         sims.pop(name, None)
                         break
-        calls = []
-        for node in self.nodes:   # ast.walk is breadth-first: sort so the first call in the code is reported
-            if _is_run_call(node) and isinstance(node.func.value, ast.Name) and node.func.value.id in sims:
-                calls.append(node)
+        # ast.walk is breadth-first: sort so the first call in the code is reported
+        calls = [(node, name) for node in self.nodes if isinstance(node, ast.Call)
+                 and (name := _run_receiver(node)) is not None and name in sims]
         reported = set()
-        for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
-            if node.func.value.id not in reported:
-                reported.add(node.func.value.id)
-                self.add("run-without-configure", node, name=node.func.value.id)
+        for node, name in sorted(calls, key=lambda found: (found[0].lineno, found[0].col_offset)):
+            if name not in reported:
+                reported.add(name)
+                self.add("run-without-configure", node, name=name)
 
     def time_indexing(self) -> None:
         """`t[:, 0]` where `t` is the time array of a (t, y) pair unpacked from sim.run(); a name that is
@@ -244,7 +252,7 @@ class _AstScan:
                 for target in targets:
                     # `(t, y), = sim.run()` unpacks the list; `for t, y in sim.run()` iterates over its pairs.
                     unpacks_list = isinstance(node, ast.Assign) and isinstance(target, ast.Tuple) and _is_run_call(value)
-                    pairs = target.elts if unpacks_list else [target]
+                    pairs = target.elts if unpacks_list and isinstance(target, ast.Tuple) else [target]
                     for pair in pairs:
                         if (from_run and isinstance(pair, ast.Tuple) and len(pair.elts) == 2
                                 and isinstance(pair.elts[0], ast.Name)):

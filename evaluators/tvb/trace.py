@@ -220,7 +220,7 @@ def _length(record: dict) -> str:
 def describe_run(record: dict[str, Any]) -> str:
     """One line: what this run simulated and what came out."""
     model = _section(record, "model")
-    params = model.get("params") if isinstance(model.get("params"), dict) else {}
+    params = _section(model, "params")
     changed = ", ".join(f"{k}={fmt(v)}" for k, v in params.items())
     parts = [f"{model.get('class', '?')}({changed})" if changed else str(model.get("class", "?"))]
     conn = _section(record, "connectivity")
@@ -228,7 +228,7 @@ def describe_run(record: dict[str, Any]) -> str:
         parts.append(f"{conn.get('number_of_regions', '?')} regions")
     cpl = _section(record, "coupling")
     if cpl:
-        cparams = cpl.get("params") if isinstance(cpl.get("params"), dict) else {}
+        cparams = _section(cpl, "params")
         parts.append(f"coupling {cpl.get('class')}" + (f"(a={fmt(cparams['a'])})" if "a" in cparams else ""))
     integ = _section(record, "integrator")
     noise = _section(record, "noise")
@@ -280,7 +280,8 @@ def summarize(trace: list[dict[str, Any]]) -> str:
             numbered = numbered[:MAX_LINES - 3] + [(None, None)] + numbered[-2:]
         lines.append(f"{len(all_runs)} TVB run(s):")
         for i, r in numbered:
-            lines.append(f"... {len(all_runs) - MAX_LINES + 1} more runs ..." if i is None else f"run {i}: {describe_run(r)}")
+            lines.append(f"... {len(all_runs) - MAX_LINES + 1} more runs ..." if i is None or r is None
+                         else f"run {i}: {describe_run(r)}")
     hook_errors = sum(1 for r in trace if isinstance(r, dict) and r.get("event") == "hook_error")
     if hook_errors:
         lines.append(f"(the trace recorder had {hook_errors} internal error(s); some fields may be missing)")

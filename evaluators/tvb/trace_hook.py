@@ -491,8 +491,11 @@ def _evolve_simulation_trace_hook():
             st = ("MT19937", inner.get("key"), inner.get("pos"), st.get("has_gauss", 0), st.get("gauss", 0.0))
         if not isinstance(st, (tuple, list)) or len(st) < 3 or st[0] != "MT19937":
             return {}
+        pos = st[2]
+        if pos is None:  # a dict state without its position: the TypeError int(None) raised before
+            raise TypeError("an MT19937 state without its position")
         return {prefix + "keys": numpy.array(st[1], dtype=numpy.uint32).ravel(),
-                prefix + "pos": numpy.array(int(st[2]), dtype=numpy.int64),
+                prefix + "pos": numpy.array(int(pos), dtype=numpy.int64),
                 prefix + "has_gauss": numpy.array(int(st[3]) if len(st) > 3 else 0, dtype=numpy.int64),
                 prefix + "cached_gaussian": numpy.array(float(st[4]) if len(st) > 4 else 0.0, dtype=numpy.float64)}
 
@@ -546,11 +549,13 @@ def _evolve_simulation_trace_hook():
         try:
             if n_steps is not None:
                 info["n_steps"] = int(n_steps)
-                info["simulation_length"] = fnum(int(n_steps) * dt)
+                if dt is not None:
+                    info["simulation_length"] = fnum(int(n_steps) * dt)
             else:
                 length = float(length if length is not None else sim.simulation_length)
                 info["simulation_length"] = fnum(length)
-                info["n_steps"] = int(math.ceil(length / dt))        # as Simulator.__call__ computes it
+                if dt is not None:
+                    info["n_steps"] = int(math.ceil(length / dt))        # as Simulator.__call__ computes it
         except Exception:
             pass
         info["step0"] = safe(lambda: int(sim.current_step))
@@ -675,7 +680,7 @@ def _evolve_simulation_trace_hook():
         best = 0.0
         for i, out in enumerate(outputs):
             istep = getattr(monitors[i], "istep", None) if i < len(monitors) else None
-            if isinstance(istep, numbers.Integral) and istep > 0 and dt is not None:
+            if isinstance(istep, numbers.Integral) and int(istep) > 0 and dt is not None:
                 best = max(best, (out["samples"] * int(istep)) * dt)   # one rounding: whole steps times dt
             elif isinstance(out.get("period"), float):
                 best = max(best, out["samples"] * out["period"])
@@ -850,7 +855,7 @@ def _evolve_simulation_trace_hook():
                 spec = importlib.util.find_spec(fullname)
                 loader = getattr(spec, "loader", None)
                 original = getattr(loader, "exec_module", None)
-                if original is None:
+                if loader is None or original is None:
                     return None
 
                 def exec_module(module):

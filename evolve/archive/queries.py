@@ -51,7 +51,7 @@ class CannedQuery:
         if missing:
             raise QueryError(f"query '{self.name}' needs " + ", ".join(f"--param {p.name}=... ({p.help})"
                                                                        for p in missing))
-        return {p.name: given.get(p.name, p.default) for p in self.params}
+        return {p.name: value for p in self.params if (value := given.get(p.name, p.default)) is not None}
 
 
 def parse(path: Path) -> CannedQuery:

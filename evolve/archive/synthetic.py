@@ -103,7 +103,7 @@ def generate(archive, generations: int = 3, children: int = 2, seeds: int = 2, c
     parent = seed
     for g in range(1, generations + 1):
         with archive.transaction():
-            kept = None
+            kept: Library | None = None
             for k in range(children):
                 sentence = f"Sentence g{g}k{k}."
                 child = parent.with_skill(parent["recipe"].with_body(parent["recipe"].body + f"\n\n{sentence}"))
@@ -119,6 +119,7 @@ def generate(archive, generations: int = 3, children: int = 2, seeds: int = 2, c
                 out.quality[child.id] = round(out.quality[parent.id] + (0.10 if k == 0 else -0.05), 6)
                 trials_for(g, child.id, "population", missing_last_val=(k != 0))
                 kept = kept or child
+            assert kept is not None, "children >= 1: the first child is kept"
             out.kept.append(kept.id)
             parent = kept
     return out

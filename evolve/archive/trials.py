@@ -105,13 +105,14 @@ def _totals(batch: pa.Table) -> pa.Table | None:
     if conditions.isdisjoint(LIBRARY_CONDITIONS):
         return None
     if not conditions.issubset(LIBRARY_CONDITIONS):
-        batch = batch.filter(pc.is_in(batch["condition"], pa.array(LIBRARY_CONDITIONS, pa.string())))
+        batch = batch.filter(pc.is_in(batch["condition"], pa.array(LIBRARY_CONDITIONS, pa.string())))  # pyright: ignore[reportAttributeAccessIssue]  (pyarrow.compute makes its functions at import)
     library = batch["library_id"]
-    if library.null_count and pc.any(pc.equal(library, "")).as_py():  # both '' and NULL: one key
+    # both '' and NULL: one key (pyarrow.compute makes its functions at import: pyright cannot see them)
+    if library.null_count and pc.any(pc.equal(library, "")).as_py():  # pyright: ignore[reportAttributeAccessIssue]
         library = library.fill_null("")
     grouped = pa.table({
         "run_id": batch["run_id"], "library_id": library, "split": batch["split"], "score": batch["score"],
-        "missing": pc.equal(batch["status"], "missing"),
+        "missing": pc.equal(batch["status"], "missing"),  # pyright: ignore[reportAttributeAccessIssue]  (pyarrow.compute makes its functions at import)
     }).group_by(["run_id", "library_id", "split"], use_threads=False).aggregate(
         [("score", "count"), ("score", "sum"), ("missing", "sum")])
     return pa.table({"run_id": grouped["run_id"], "library_key": grouped["library_id"].fill_null(""),

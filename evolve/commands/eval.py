@@ -103,5 +103,5 @@ def run(args, config) -> int:
                              "rationale": verdict.rationale, "reason": verdict.reason, "model": verdict.model}
         args.json_out.write_text(json.dumps(data, indent=2, default=str))
     if evaluation.status != "scored":
-        raise CommandError(evaluation.error, RESULT)
+        raise CommandError(evaluation.error or "not scored (no reason given)", RESULT)
     return 0

@@ -31,8 +31,7 @@ def compare(child: Mapping[Key, float | None], parent: Mapping[Key, float | None
     as missing. The comparison is strict, so with margin 0 a tie is a rejection (GEPA's StrictImprovementAcceptance:
     a child that changes nothing measurable costs val trials for nothing)."""
     keys = set(child) | set(parent)
-    diffs = [child[key] - parent[key] for key in sorted(keys)
-             if child.get(key) is not None and parent.get(key) is not None]
+    diffs = [c - p for key in sorted(keys) if (c := child.get(key)) is not None and (p := parent.get(key)) is not None]
     pairs, missing = len(diffs), len(keys) - len(diffs)
     if pairs == 0:
         return Decision(False, None, 0, missing, f"no complete pairs ({missing} missing)")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 from collections.abc import Callable
+from typing import overload
 
 from ..config import Config
 from ..facts import Fact
@@ -105,7 +106,12 @@ class Engine:
 
     # -- state ---------------------------------------------------------------------------------------------
 
+    @overload
+    def library(self, library_id: str) -> Library: ...
+    @overload
+    def library(self, library_id: str | None) -> Library | None: ...
     def library(self, library_id: str | None) -> Library | None:
+        """The library of that id (loaded once); None for None, the no-skills condition."""
         if library_id is None:
             return None
         if library_id not in self.libraries:
@@ -429,8 +435,8 @@ class Engine:
     def choose_incumbent(self, g: int, population: list[str]) -> str | None:
         incumbent = self.state.incumbent
         best_mean, _ = self.board.mean(incumbent, "val")
-        ranked = sorted(((self.board.mean(m, "val")[0], m) for m in population if m != incumbent
-                         and self.board.mean(m, "val")[0] is not None), reverse=True)
+        means = ((self.board.mean(m, "val")[0], m) for m in population if m != incumbent)
+        ranked = sorted(((mean, m) for mean, m in means if mean is not None), reverse=True)
         if not ranked or (best_mean is not None and ranked[0][0] <= best_mean):
             self.state.stale += 1
             return incumbent

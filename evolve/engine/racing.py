@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from ..config import RaceSettings  # k, min_pairs, max_pairs (the cap), prior_sd (σ0 by default), prior_weight (w)
 
@@ -57,13 +57,15 @@ class RaceDecision:
         return self.verdict != "undecided" or self.at_cap
 
 
-def decide(challenger: Mapping[Hashable, float | None], incumbent: Mapping[Hashable, float | None],
+Key = TypeVar("Key", bound=Hashable)  # one pair's key, the same type on both sides
+
+
+def decide(challenger: Mapping[Key, float | None], incumbent: Mapping[Key, float | None],
            settings: RaceSettings, margin: float = 0.0, prior_sd: float | None = None) -> RaceDecision:
     """The race's state after the pairs measured so far (keys: (goal, seed)); see the module contract. `prior_sd`
     (σ0, e.g. from `prior_sd_of_differences`) replaces the settings' default."""
     keys = sorted(set(challenger) | set(incumbent), key=repr)
-    diffs = [challenger[key] - incumbent[key] for key in keys
-             if challenger.get(key) is not None and incumbent.get(key) is not None]
+    diffs = [c - i for key in keys if (c := challenger.get(key)) is not None and (i := incumbent.get(key)) is not None]
     n, missing = len(diffs), len(keys) - len(diffs)
     at_cap = n >= settings.max_pairs
     if n == 0:

@@ -73,13 +73,13 @@ class Scoreboard:
                 and o.library_id is not None]
 
     def mean(self, library_id: str | None, split: str) -> tuple[float | None, int]:
-        scores = [o.score for o in self.of_library(library_id, split) if o.status == "scored"]
+        scores = [o.score for o in self.of_library(library_id, split) if o.status == "scored" and o.score is not None]
         return (statistics.fmean(scores) if scores else None), len(scores)
 
     def per_goal(self, library_id: str | None, split: str) -> dict[str, float]:
         by_goal: dict[str, list[float]] = {}
         for o in self.of_library(library_id, split):
-            if o.status == "scored":
+            if o.status == "scored" and o.score is not None:
                 by_goal.setdefault(o.goal, []).append(o.score)
         return {goal: statistics.fmean(values) for goal, values in by_goal.items()}
 

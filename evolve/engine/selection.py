@@ -116,6 +116,7 @@ class _Individual:
 
 
 def _rank_key(c: Candidate) -> tuple:
+    assert c.val_score is not None, "only eligible candidates (with a val score) are ranked"
     return (-c.val_score, c.nbytes, c.library_id)
 
 

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import litellm
-from litellm import CustomLLM
+from litellm import exceptions as llm_errors  # (litellm re-exports these without declaring them public)
+from litellm.llms.custom_llm import CustomLLM
 
 from . import registry, runtime
 from .weights import WeightsError
@@ -60,7 +61,7 @@ class LocalProvider(CustomLLM):
         name = model.split("/", 1)[1] if model.startswith(f"{PROVIDER}/") else model
         params = dict(kwargs.get("optional_params") or {})
         if params.get("stream"):
-            raise litellm.BadRequestError("the local provider does not stream", model=model, llm_provider=PROVIDER)
+            raise llm_errors.BadRequestError("the local provider does not stream", model=model, llm_provider=PROVIDER)
         extra = dict(params.pop("extra_body", None) or {})
         if "max_completion_tokens" in params:  # the newer OpenAI name; llama.cpp reads max_tokens
             params.setdefault("max_tokens", params.pop("max_completion_tokens"))
@@ -70,15 +71,15 @@ class LocalProvider(CustomLLM):
                 extra.setdefault(key, value)
             result = self.model(name).chat(messages, extra=extra)
         except registry.UnknownModelError as error:
-            raise litellm.BadRequestError(str(error), model=model, llm_provider=PROVIDER) from error
+            raise llm_errors.BadRequestError(str(error), model=model, llm_provider=PROVIDER) from error
         except WeightsError as error:
-            raise litellm.APIConnectionError(str(error), llm_provider=PROVIDER, model=model) from error
+            raise llm_errors.APIConnectionError(str(error), llm_provider=PROVIDER, model=model) from error
         except runtime.LocalModelError as error:
             if error.kind == "exceed_context_size_error":
-                raise litellm.ContextWindowExceededError(str(error), model=model, llm_provider=PROVIDER) from error
+                raise llm_errors.ContextWindowExceededError(str(error), model=model, llm_provider=PROVIDER) from error
             if error.code == 400:
-                raise litellm.BadRequestError(str(error), model=model, llm_provider=PROVIDER) from error
-            raise litellm.APIError(error.code, str(error), llm_provider=PROVIDER, model=model) from error
+                raise llm_errors.BadRequestError(str(error), model=model, llm_provider=PROVIDER) from error
+            raise llm_errors.APIError(error.code, str(error), llm_provider=PROVIDER, model=model) from error
         # `timings` is llama.cpp's extension: ModelResponse would keep it as an unknown attribute, so it
         # goes to the hidden params instead, where litellm leaves it untouched.
         answer = {k: v for k, v in result.raw.items() if k != "timings"}

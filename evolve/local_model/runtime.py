@@ -83,7 +83,9 @@ class LocalModel:
     """One loaded GGUF model; see the module doc for the contract."""
 
     def __init__(self, path: Path, settings: Settings = Settings()):
-        import xllamacpp  # lazy: a 106 MB shared library that only model users need
+        # lazy: a 106 MB shared library that only model users need (the compiled module itself: the package
+        # re-exports it with a star import a type checker cannot follow)
+        from xllamacpp.xllamacpp import CommonParams, Server
 
         self.path, self.settings = Path(path).resolve(), settings
         if not self.path.is_file():
@@ -91,7 +93,7 @@ class LocalModel:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._socket_dir = None
-        params = xllamacpp.CommonParams()
+        params = CommonParams()
         params.model.path = str(self.path)
         params.n_ctx = settings.n_ctx
         params.n_parallel = 1  # one slot: one generation at a time, and its KV cache is the prefix cache
@@ -115,7 +117,7 @@ class LocalModel:
         else:
             raise ValueError(f"listen must be 'unix' or 'tcp', not {settings.listen!r}")
         try:
-            self._server = xllamacpp.Server(params)
+            self._server = Server(params)
         except Exception as error:
             self._remove_socket_dir()
             raise LocalModelError(f"llama.cpp could not load {self.path}: {error}", kind="load_error") from error

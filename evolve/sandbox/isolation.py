@@ -216,7 +216,10 @@ def wrap_command(
         cmd = ["prlimit", *limits, "--", *cmd]
     if "mount-allowlist" not in features:
         if "net-namespace" in features:
-            return [*_unshare_prefix(), "--", *cmd]
+            prefix = _unshare_prefix()
+            if prefix is None:  # detection adds net-namespace without bwrap only where unshare works
+                raise RuntimeError("net-namespace without the mount allowlist needs `unshare`, which fails here")
+            return [*prefix, "--", *cmd]
         return cmd
     if uid is not None:
         cmd = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
@@ -289,7 +292,7 @@ def _probe_sandbox(features: list[str], unprivileged: bool) -> int | None:
 
 @functools.lru_cache(maxsize=1)
 def _detect() -> tuple[str, ...]:
-    features = list(ALWAYS)
+    features: list[str] = list(ALWAYS)
     if sys.platform.startswith("linux") and shutil.which("bwrap"):
         if _as_root():
             if _probe_sandbox([*BWRAP], unprivileged=False) in (0, 3):

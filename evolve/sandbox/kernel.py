@@ -37,15 +37,16 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import psutil
 import zmq
-from jupyter_client.asynchronous import AsyncKernelClient
-from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.blocking.client import BlockingKernelClient
+from jupyter_client.client import KernelClient
 from jupyter_client.connect import write_connection_file
-from jupyter_client.utils import ensure_async, run_sync
+from jupyter_core.utils import ensure_async, run_sync  # (what jupyter_client.utils re-exports)
 
 from . import housekeeping
 from .environ import DEFAULT_ENV_ALLOW, kernel_environment
@@ -58,7 +59,7 @@ HIDDEN_STEP_TIMEOUT_S = 300.0  # each startup file / the preload (trusted code; 
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes; ZMQ appends "-N"
 
 
-class _SandboxClient:
+class _SandboxClient(KernelClient):
     """Liveness and readiness for clients of a kernel whose process we own.
 
     "Alive" means the sandbox process runs: polling it is exact and immediate, unlike heartbeats. And
@@ -66,7 +67,7 @@ class _SandboxClient:
     spins until its timeout if the kernel is already dead; this one fails as soon as the process is gone
     (and flushes IOPub for 50 ms, not 200: every notebook pays it)."""
 
-    _sandbox_alive = staticmethod(lambda: True)
+    _sandbox_alive: Callable[[], bool] = staticmethod(lambda: True)  # replaced per client: is our process running
 
     async def _async_is_alive(self) -> bool:
         return self._sandbox_alive()
@@ -233,10 +234,11 @@ class SandboxKernel:
 
     def processes(self) -> list[psutil.Process]:
         """The sandbox's process tree (wrapper, kernel and everything the notebook started)."""
-        if not self.alive:
+        process = self.process
+        if process is None or process.poll() is not None:  # not self.alive
             return []
         try:
-            root = psutil.Process(self.process.pid)
+            root = psutil.Process(process.pid)
             return [root, *root.children(recursive=True)]
         except psutil.Error:
             return []

@@ -76,7 +76,9 @@ class _Client(NotebookClient):
 
     def __init__(self, nb, km: _Manager, watchdog: Watchdog, limits: Limits) -> None:
         super().__init__(
-            nb, km=km, timeout=int(limits.cell_timeout_s) + _BACKSTOP_S, allow_errors=False,
+            # nbclient annotates km as a KernelManager but uses only _Manager's slice on a kernel it does not own
+            nb, km=km,  # pyright: ignore[reportArgumentType]
+            timeout=int(limits.cell_timeout_s) + _BACKSTOP_S, allow_errors=False,
             # Not nbclient's coalesce_streams: its \r/\b regexes are quadratic on a long line and hold the
             # GIL for minutes on a 1 MB print (the watchdog thread included). See _merge_streams.
             force_raise_errors=True, coalesce_streams=False, startup_timeout=60, record_timing=False,
@@ -174,6 +176,7 @@ def run_on_kernel(kernel: SandboxKernel, nb, limits: Limits, started: float) -> 
         watchdog.start()
         client.execute()
     except CellExecutionError:
+        assert client is not None, "only client.execute() raises CellExecutionError"
         content = client.error_content if isinstance(client.error_content, dict) else {}
         ename = content.get("ename", "Error")
         error = format_error(ename, content.get("evalue", ""), content.get("traceback"))
@@ -256,8 +259,8 @@ def _merge_streams(nb: nbformat.NotebookNode) -> None:
                     and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
                 pieces.append(output["text"])
                 continue
-            if pieces:
-                last["text"] = "".join(pieces)
+            if pieces:  # (merged[-1] is `last`, the stream being extended)
+                merged[-1]["text"] = "".join(pieces)
             merged.append(output)
             pieces = [output["text"]] if output.get("output_type") == "stream" else []
         if pieces:
@@ -321,6 +324,7 @@ def _make_writable(nb: nbformat.NotebookNode, thorough: bool) -> None:
 def _copy(nb) -> nbformat.NotebookNode:
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.from_dict(nb)
+        assert isinstance(nb, nbformat.NotebookNode), "from_dict makes a NotebookNode of a dict"
     return copy.deepcopy(nb)
 
 

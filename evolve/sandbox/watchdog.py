@@ -223,7 +223,7 @@ class _Meter:
         rss = sum(_rss(proc) for proc in procs)
         bound = rss if self._pss is None else min(rss, self._pss + max(0, rss - self._rss_at_pss))
         if bound + self._files > limit or now - self._pss_at >= PSS_REFRESH_S:
-            if now - self._pss_at >= PSS_MIN_S:
+            if self._pss is None or now - self._pss_at >= PSS_MIN_S:  # (None only before the first: -inf)
                 self._pss, self._rss_at_pss, self._pss_at = sum(_pss(proc) for proc in procs), rss, now
             return MemoryUse(self._pss, self._files)
         return MemoryUse(bound, self._files)

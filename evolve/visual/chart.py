@@ -13,7 +13,10 @@ import base64
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # matplotlib itself is imported only when a figure is drawn
+    from matplotlib.typing import RcKeyType
 
 DENSE = 2000  # elements above which an artist is rasterized inside the SVG
 WIDTH_IN = 9.0  # figure width in inches (the page shows figures at 100% of a ~900 px column)
@@ -21,8 +24,9 @@ WIDTH_IN = 9.0  # figure width in inches (the page shows figures at 100% of a ~9
 COLOURS = {"population": "#0072B2", "seed": "#E69F00", "seed library": "#E69F00", "none": "#7f7f7f",
            "no skills": "#7f7f7f", "best-of-n": "#CC79A7", "best-of-N": "#CC79A7", "best": "#D55E00",
            "test": "#009E73", "train": "#56B4E9", "val": "#0072B2", "other": "#999999"}
-STYLE = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-         "grid.alpha": 0.3, "svg.hashsalt": "evolve-report", "svg.fonttype": "path", "legend.frameon": False}
+STYLE: dict[RcKeyType, object] = {
+    "font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+    "svg.hashsalt": "evolve-report", "svg.fonttype": "path", "legend.frameon": False}
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,11 @@ def _close(claimed: Any, actual: float | None, scale: float, rtol: float) -> boo
     return abs(c - actual) <= rtol * max(abs(actual), scale)
 
 
+def _table(value: Any) -> dict:
+    """`value` when it is a dict, else {} (a record's sub-table that is absent or garbled)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _check_claims(record: dict, what: str) -> None:
     """Cheap consistency of a run record with itself (before any re-run)."""
     monitors = record.get("monitors")
@@ -69,10 +74,9 @@ def _check_claims(record: dict, what: str) -> None:
         return          # nothing claimed, or the hook could not describe the monitors (the replay decides)
     if not isinstance(outputs, list) or len(outputs) != len(monitors):
         raise Forged(f"{what}: {len(outputs) if isinstance(outputs, list) else '?'} outputs for {len(monitors)} monitors")
-    dt = record.get("integrator", {}).get("dt") if isinstance(record.get("integrator"), dict) else None
+    dt = _table(record.get("integrator")).get("dt")
     steps = record.get("steps")
-    conn = record.get("connectivity") if isinstance(record.get("connectivity"), dict) else {}
-    model = record.get("model") if isinstance(record.get("model"), dict) else {}
+    conn, model = _table(record.get("connectivity")), _table(record.get("model"))
     best = 0.0
     for k, (out, mon) in enumerate(zip(outputs, monitors, strict=False)):
         if not isinstance(out, dict) or not isinstance(mon, dict):
@@ -89,7 +93,7 @@ def _check_claims(record: dict, what: str) -> None:
             nodes = 1 if mon.get("class") == "GlobalAverage" else conn.get("number_of_regions")
             modes = model.get("number_of_modes")
             if mon.get("class") == "EEG":     # one entry per sensor; the modes are summed into one
-                sensors = mon.get("sensors") if isinstance(mon.get("sensors"), dict) else {}
+                sensors = _table(mon.get("sensors"))
                 nodes, modes = sensors.get("number_of_sensors"), 1
             nvoi = len(mon.get("variables_of_interest") or []) or (
                 None if str(mon.get("class")).startswith("AfferentCoupling") else len(model.get("variables_of_interest") or []))

@@ -89,7 +89,9 @@ class _Builder:
             from tvb.datatypes.connectivity import Connectivity
 
             conn = Connectivity.from_file()
-            self._default = (conn.weights, conn.tract_lengths, tuple(str(s) for s in conn.region_labels))
+            # TVB adds its metaclass dynamically, so pyright misreads its attribute descriptors (neotraits)
+            self._default = (conn.weights, conn.tract_lengths,  # pyright: ignore[reportAttributeAccessIssue]
+                             tuple(str(s) for s in conn.region_labels))  # pyright: ignore[reportAttributeAccessIssue]
         return self._default
 
     def connectivity(self, desc: Any, what: str) -> _Conn:
@@ -131,8 +133,10 @@ class _Builder:
             conn.configure()
             found = _Conn(conn, tuple(str(s) for s in labels))
             default = self.default_connectivity()
-            if numpy.array_equal(conn.weights, default[0]) and numpy.array_equal(conn.tract_lengths, default[1]) \
-                    and found.labels != default[2]:
+            # (pyright misreads TVB's neotraits descriptors: its metaclass is added dynamically)
+            same_weights = numpy.array_equal(conn.weights, default[0])  # pyright: ignore[reportAttributeAccessIssue]
+            same_lengths = numpy.array_equal(conn.tract_lengths, default[1])  # pyright: ignore[reportAttributeAccessIssue]
+            if same_weights and same_lengths and found.labels != default[2]:
                 raise Unconfirmed(f"{what}: the default connectivity's region labels were changed")
             self.conns[name] = found
         digest = hashlib.sha256()
@@ -150,12 +154,13 @@ class _Builder:
 
     def model(self, desc: Any, what: str):
         from tvb.simulator import models
+        from tvb.simulator.models.base import Model  # (models.Model is this class, set where pyright cannot see)
 
         if not isinstance(desc, dict):
             raise Unconfirmed(f"{what}: no model description")
         if not str(desc.get("module", "")).startswith("tvb.simulator.models"):
             raise Unconfirmed(f"{what}: model {desc.get('class')} is defined outside TVB ({desc.get('module')})")
-        cls = _tvb_class(models, desc.get("class"), models.Model, f"{what}: model")
+        cls = _tvb_class(models, desc.get("class"), Model, f"{what}: model")
         model = cls()
         encoded = {**(desc.get("defaults") or {}), **(desc.get("params") or {})}
         _set_traits(model, encoded, f"{what}: model")

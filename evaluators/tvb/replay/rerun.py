@@ -38,7 +38,7 @@ class _Replay:
 
     dir_fd: int
     deadline: float
-    builder: _Builder = None
+    builder: _Builder = field(init=False)  # made in __post_init__, over dir_fd
     sims: dict = field(default_factory=dict)
     details: list = field(default_factory=list)
     runs: list = field(default_factory=list)
@@ -69,6 +69,8 @@ def _monitor_descriptions(sim: Any) -> tuple:
 def _restore_mt(target: Any, arrays: dict, prefix: str, what: str) -> None:
     keys = arrays.get(prefix + "keys")
     try:
+        if keys is None:
+            raise KeyError("keys")
         state = ("MT19937", keys.astype("uint32"), int(arrays[prefix + "pos"]), int(arrays[prefix + "has_gauss"]),
                  float(arrays[prefix + "cached_gaussian"]))
         if keys.shape != (624,):
@@ -117,10 +119,12 @@ def _configure(state: _SimState, record: dict, replay: _Replay, what: str) -> No
     rng = _load_sidecar(replay.dir_fd, initial["rng_sidecar"])
     sim.current_step = state.step    # a reconfigured simulator keeps its step count
     _restore_mt(numpy.random, rng, "", what)
-    if sim.integrator is not None and hasattr(sim.integrator, "noise"):
+    # (pyright misreads TVB's neotraits descriptors, `sim.integrator`: TVB adds its metaclass dynamically)
+    integrator = sim.integrator  # pyright: ignore[reportAttributeAccessIssue]
+    if integrator is not None and hasattr(integrator, "noise"):
         if "noise_keys" not in rng:
             raise Unconfirmed(f"{what}: the noise stream state before configure() was not saved")
-        _restore_mt(sim.integrator.noise.random_stream, rng, "noise_", what)
+        _restore_mt(integrator.noise.random_stream, rng, "noise_", what)
     sim.configure()
     for key, actual in (("history", lambda: sim.history.buffer), ("current_state", lambda: sim.current_state)):
         claimed = initial.get(key)
@@ -144,6 +148,7 @@ _STRUCTURAL = ("simulator", "integrator", "noise", "monitors", "surface")
 def _align_components(state: _SimState, record: dict, what: str) -> None:
     """Apply parameter changes made between configure and this run; refuse structural changes."""
     conf = state.configure
+    assert conf is not None, "a run is aligned only after its simulator's configure() was replayed"
     for key in _STRUCTURAL:
         a, b = conf.get(key), record.get(key)
         if key == "monitors" and isinstance(a, list) and isinstance(b, list):   # voi_names may differ in detail
@@ -155,7 +160,8 @@ def _align_components(state: _SimState, record: dict, what: str) -> None:
         if (conf.get("connectivity") or {}).get(key) != (record.get("connectivity") or {}).get(key):
             raise Unconfirmed(f"{what}: its connectivity changed after configure()")
     stim_a, stim_b = conf.get("stimulus"), record.get("stimulus")
-    if (stim_a is None) != (stim_b is None) or (stim_a and {k: v for k, v in stim_a.items() if k != "temporal"}
+    if (stim_a is None) != (stim_b is None) or (stim_a and stim_b is not None
+                                                and {k: v for k, v in stim_a.items() if k != "temporal"}
                                                 != {k: v for k, v in stim_b.items() if k != "temporal"}):
         raise Unconfirmed(f"{what}: its stimulus changed after configure()")
     model = record.get("model")

@@ -61,7 +61,9 @@ def default_weights():
     if not _DEFAULT_WEIGHTS:
         from tvb.datatypes.connectivity import Connectivity
 
-        _DEFAULT_WEIGHTS.append(np.asarray(Connectivity.from_file().weights, dtype=np.float64))
+        default = Connectivity.from_file()
+        # (pyright misreads TVB's neotraits descriptors: TVB adds its metaclass dynamically)
+        _DEFAULT_WEIGHTS.append(np.asarray(default.weights, dtype=np.float64))  # pyright: ignore[reportAttributeAccessIssue]
     return _DEFAULT_WEIGHTS[0]
 
 

@@ -154,7 +154,7 @@ def _replay_run(i: int, record: dict, replay: _Replay, configures: dict) -> None
         return
     start = record.get("start_ms")
     expected = state.step * float(state.sim.integrator.dt)
-    if not _close(start, expected, 1.0, 1e-9):
+    if start is None or not _close(start, expected, 1.0, 1e-9):  # (_close refuses None too)
         message = f"{what}: starts at {start} ms, the replayed simulator is at {expected!r} ms"
         if replay.hook_errors:
             raise Unconfirmed(message + " (the trace hook reported errors: a record may be missing)")
@@ -169,7 +169,7 @@ def _replay_run(i: int, record: dict, replay: _Replay, configures: dict) -> None
     params = {}
     for name in type(model).declarative_attrs:
         value = getattr(model, name, None)
-        if hasattr(value, "dtype") and value.dtype.kind in "biuf":
+        if value is not None and hasattr(value, "dtype") and value.dtype.kind in "biuf":
             params[name] = value
     replay.runs.append(ReplayedRun(
         index=i, sim=str(record.get("sim")), pid=int(record.get("pid") or 0), record=record,
@@ -188,6 +188,8 @@ def _recompute(goal_dir: Path | None, runs: list, details: list) -> dict:
         return {}
     path = Path(goal_dir) / REPLAY_FILE
     spec = importlib.util.spec_from_file_location(f"evolve_goal_replay_{Path(goal_dir).name.replace('-', '_')}", path)
+    if spec is None or spec.loader is None:  # not a .py path: nothing to import
+        raise ImportError(f"{path} cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     before, sys.dont_write_bytecode = sys.dont_write_bytecode, True    # no __pycache__ in goal folders
     try:
@@ -214,7 +216,8 @@ def _report(status: str, reason: str, t0: float, recomputed: dict | None = None,
 
 
 def _describe(i: int, record: dict) -> str:
-    model = record.get("model") if isinstance(record.get("model"), dict) else {}
+    model = record.get("model")
+    model = model if isinstance(model, dict) else {}
     return (f"run {i} ({model.get('class', '?')}, {record.get('simulation_length', '?')} ms, sim "
             f"{str(record.get('sim'))[:8]} pid {record.get('pid')})")
 

@@ -157,10 +157,12 @@ class Scorer:
         for body, scored in self.records.items():
             if body == self.skill.body or body in self.rejected:
                 continue
-            goals = tuple(g for g, (s, _) in scored.items() if s is not None and parent.get(g, (None,))[0] is not None)
-            if not goals:
+            paired = [(g, s, p) for g, (s, _) in scored.items()
+                      if s is not None and (p := parent.get(g, (None,))[0]) is not None]
+            if not paired:
                 continue
-            child, base = [scored[g][0] for g in goals], [parent[g][0] for g in goals]
+            goals = tuple(g for g, _, _ in paired)
+            child, base = [s for _, s, _ in paired], [p for _, _, p in paired]
             gain = mean(c - p for c, p in zip(child, base, strict=False))
             if gain > 0 and (found is None or gain > found.gain):
                 found = Best(body, gain, goals, mean(base), mean(child))
@@ -180,11 +182,16 @@ class SkillProgram(dspy.Module):
 
     def __init__(self, body: str, scorer: Scorer, requests: dict[str, str], together: Sequence[str] = ()):
         super().__init__()
-        self.skill = dspy.Predict(dspy.Signature("goal: str -> result: str", body))
+        # make_signature is what dspy.Signature(text, instructions) calls (through its metaclass), typed
+        self.skill = dspy.Predict(dspy.make_signature("goal: str -> result: str", body))
         self.scorer, self.requests, self.together = scorer, dict(requests), tuple(together)
 
     def forward(self, goal: str):
-        score, feedback = self.scorer.score(self.skill.signature.instructions, goal, self.together)
+        signature = self.skill.signature
+        # Always a Signature class (set in __init__, replaced only by another); DSPy makes them through a metaclass
+        # call a type checker reads as an instance
+        assert isinstance(signature, type), f"a Predict's signature is a class, not {signature!r}"
+        score, feedback = self.scorer.score(signature.instructions, goal, self.together)
         result = "missing" if score is None else f"{score:.2f}"
         trace = dspy.settings.trace
         if trace is not None and dspy.settings.max_trace_size > 0:  # as dspy.Predict records itself

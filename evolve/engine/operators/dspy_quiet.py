@@ -40,6 +40,14 @@ class _TqdmModule:
         return getattr(self._module, name)
 
 
+def _swap(module, name: str, value):
+    """Set `module.name` to `value` and return what it was: a patch of a name the module uses but does not export
+    (gepa.core.engine's `tqdm`), by name so no private import is implied."""
+    old = getattr(module, name)
+    setattr(module, name, value)
+    return old
+
+
 @contextmanager
 def quiet():
     """DSPy's and GEPA's loggers at ERROR and their progress bars off for the duration; restored after (counted,
@@ -60,8 +68,7 @@ def quiet():
             _quiet_saved["parallelizer"] = parallelizer.tqdm
             parallelizer.tqdm = _TqdmModule(tqdm)
             if gepa_engine is not None and getattr(gepa_engine, "tqdm", None) is not None:
-                _quiet_saved["gepa"] = gepa_engine.tqdm
-                gepa_engine.tqdm = _SilentBar
+                _quiet_saved["gepa"] = (gepa_engine, _swap(gepa_engine, "tqdm", _SilentBar))
         _quiet_depth += 1
     try:
         yield
@@ -73,4 +80,5 @@ def quiet():
                     logging.getLogger(name).setLevel(level)
                 parallelizer.tqdm = _quiet_saved.pop("parallelizer")
                 if "gepa" in _quiet_saved:
-                    gepa_engine.tqdm = _quiet_saved.pop("gepa")
+                    module, bar = _quiet_saved.pop("gepa")
+                    _swap(module, "tqdm", bar)

@@ -39,11 +39,12 @@ __all__ = ["MUTATOR", "ClientEngine", "Scorer", "SkillProgram", "check_inputs", 
 def _unusable_output(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
     """True if `error` or what caused it (DSPy wraps engine errors in LMUnexpectedError) is an output problem."""
     seen = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, (Truncated, *kinds)):
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (Truncated, *kinds)):
             return True
-        error = error.__cause__ or error.__context__
+        current = current.__cause__ or current.__context__
     return False
 
 
