@@ -91,3 +91,21 @@ def test_rewrite_reference_rewrites_the_file_of_the_skill_in_the_failures_and_no
         RewriteReference().propose(given(parents=(parent,), failures=FAILURES), client)
     with pytest.raises(OperatorDeclined, match="no text reference"):
         RewriteReference().propose(given(parents=(Library.of([RUN]),), failures=FAILURES), client)
+
+
+def test_a_rewritten_or_compressed_skill_keeps_its_files_and_the_mutator_is_told_they_stay():
+    from evolve.engine.operators.compress import Compress
+    from evolve.engine.operators.reflective_rewrite import ReflectiveRewrite
+    from helpers.operator_data import FAILURES, REWRITTEN_RUN, RUN, fence
+
+    files = {"references/unpacking.md": b"# Unpacking\n\nDetail.\n"}
+    parent = Library.of([RUN.with_files(files), NOISE])
+    client, handler = mutator([fence(REWRITTEN_RUN.text)])
+    child = ReflectiveRewrite().propose(given(parents=(parent,), failures=FAILURES), client).child["run-output"]
+    assert child.files == files and child.body == REWRITTEN_RUN.body
+    assert "also holds these files, which stay as they are: references/unpacking.md" in handler.calls[0][1]["content"]
+    shorter = ("# Run output\n\nOne monitor: `(t, y), = sim.run()`; data is `y[:, 0, region, 0]`.\n\n"
+               "```python\n(t, y), = sim.run(simulation_length=1000.0)\n```")
+    client, handler = mutator([fence(RUN.with_body(shorter).text)])
+    compressed = Compress().propose(given(parents=(parent,), failures=FAILURES), client).child["run-output"]
+    assert compressed.files == files and "references/unpacking.md" in handler.calls[0][1]["content"]

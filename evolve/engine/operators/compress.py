@@ -87,7 +87,7 @@ class Compress:
             goal = skill.nbytes - excess if over and excess > 0 else int(skill.nbytes * DEFAULT_RATIO)
             target = max(int(skill.nbytes * MIN_RATIO), min(goal, limits.max_skill_bytes))
             completion = ask(client, self.template, skill_text=skill.text, skill_name=skill.name, target_bytes=target,
-                             target_words=max(20, target // 6), current_bytes=skill.nbytes)
+                             target_words=max(20, target // 6), current_bytes=skill.nbytes, bundled=list(skill.files))
             calls.append(completion.record)
             with charged(calls):
                 new = skill_from_reply(completion.text, self.name, limits, original=skill, keep_name=True)

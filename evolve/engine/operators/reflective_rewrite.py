@@ -33,7 +33,8 @@ class ReflectiveRewrite:
         involved = [f for f in given.failures if target in f.injected]
         others = [f for f in given.failures if target not in f.injected]
         shown = show(involved + others)
-        completion = ask(client, self.template, skill_text=skill.text, skill_name=skill.name, failures=shown)
+        completion = ask(client, self.template, skill_text=skill.text, skill_name=skill.name, failures=shown,
+                          bundled=list(skill.files))
         with charged([completion.record]):
             new = skill_from_reply(completion.text, self.name, given.limits, original=skill, keep_name=True)
             if new.sha256 == skill.sha256:
