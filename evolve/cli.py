@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if config is None:
         return fail(args.command, CommandError("the configuration has errors; fix them and run again", USAGE,
                                                problems))
-    environment.prepare(Path(config.paths.state))
+    environment.prepare(Path(config.paths.state), _domain_state_env(config))
     if _executes_notebooks(args):
         from .execution_policy import IsolationRefused, prepare
 
@@ -66,6 +66,17 @@ def fail(command: str, error: CommandError) -> int:
         print(line, file=sys.stderr)
     print(f"evolve {command}: {error.message}", file=sys.stderr)
     return error.code
+
+
+def _domain_state_env(config) -> dict[str, str]:
+    """The configured plugin's state variables (`DomainPlugin.state_env`); none when the plugin does not load:
+    then the command that needs it says why, and one that does not still works."""
+    from .plugin import load_plugin
+
+    try:
+        return dict(load_plugin(Path(config.evaluation.plugin)).state_env)
+    except Exception:  # noqa: BLE001 - reported by the command that uses the plugin, not here
+        return {}
 
 
 def _executes_notebooks(args) -> bool:

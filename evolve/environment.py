@@ -1,24 +1,30 @@
-"""Keep every tool's state out of $HOME: TVB, matplotlib, IPython, DSPy and litellm read these at import."""
+"""Keep every tool's state out of $HOME: matplotlib, IPython, DSPy and litellm read these at import, and so do the
+domain's libraries (the variables its plugin declares in `state_env`).
+
+Contract of `prepare(state_dir, domain)`: each generic state variable (`STATE_VARIABLES`) and each of the
+domain's (`domain`: name -> sub-folder, the plugin's `state_env`) that is not already set points to its own
+sub-folder of `state_dir` (created); a variable the caller set is left alone. This module names no domain.
+"""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 STATE_VARIABLES = {
-    "TVB_USER_HOME": "tvb",
     "MPLCONFIGDIR": "matplotlib",
     "IPYTHONDIR": "ipython",
     "DSPY_CACHEDIR": "dspy",
 }
 
 
-def prepare(state_dir: Path) -> dict[str, str]:
+def prepare(state_dir: Path, domain: Mapping[str, str] | None = None) -> dict[str, str]:
     """Point the state variables that are not already set into `state_dir`; return what was set.
 
-    Call before importing tvb, matplotlib, dspy or litellm."""
+    Call before importing matplotlib, dspy, litellm or the domain's libraries."""
     state_dir = Path(state_dir).resolve()
     chosen = {}
-    for variable, sub in STATE_VARIABLES.items():
+    for variable, sub in {**STATE_VARIABLES, **(domain or {})}.items():
         if variable not in os.environ:
             target = state_dir / sub
             target.mkdir(parents=True, exist_ok=True)

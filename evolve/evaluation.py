@@ -260,7 +260,8 @@ def kernel_pool(plugin: DomainPlugin, settings: EvaluationSettings, size: int) -
     plugin's startup files, then its `preload_code()` (imports), and waits; the limits fixed at start are the
     settings' (a goal only changes the timeouts)."""
     fixed = Limits(memory_mb=settings.memory_mb, disk_mb=settings.disk_mb, max_tasks=settings.max_tasks)
-    return KernelPool(size, preload_code=plugin.preload_code(), limits=fixed, startup_files=plugin.startup_files())
+    return KernelPool(size, preload_code=plugin.preload_code(), limits=fixed, startup_files=plugin.startup_files(),
+                      state_env=plugin.state_env)
 
 
 def execution_layout(folder: Path) -> tuple[Path, Path]:
@@ -291,7 +292,7 @@ def evaluate(notebook: NotebookNode, goal: Goal, plugin: DomainPlugin, settings:
                                      importable=importable)
         else:
             record = execute_notebook(notebook, work, limits, startup_files=plugin.startup_files(),
-                                      evidence_dir=evidence, importable=importable)
+                                      evidence_dir=evidence, importable=importable, state_env=plugin.state_env)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:  # the sandbox raised while setting up: ours, not the notebook's

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .replay_report import ReplayReport
 
@@ -51,10 +51,20 @@ class DomainPlugin(Protocol):
     - `pitfalls(code)`: known domain mistakes in the code (pure, static, fast). Each pitfall must rest on a
       behaviour the project's tests verify.
     - `student_role`: completes the student's role sentence "You write Jupyter notebooks that answer …".
+    - `state_env`: the environment variables that point the domain's libraries at their state (configuration,
+      caches, logs), as variable name -> one lower-case sub-folder name (evaluators/tvb declares TVB's).
+      The engine never names a domain's variable itself: it points each one into its state dir
+      (`evolve.environment.prepare`, unless already set), every sandbox kernel points each into its own private
+      state dir whatever the caller's value (`evolve.sandbox.environ`), so no tool state lands in `$HOME`. The
+      names must be the domain's own (not HOME, PATH, TMPDIR, ... nor a generic state variable the engine sets,
+      such as MPLCONFIGDIR): `load_plugin` refuses a plugin whose `state_env` `check_state_env` finds wrong.
+      `{}` when the domain keeps no state. It is read before the domain's libraries are imported, so importing
+      the plugin package must not import them (import them where used).
     """
 
     name: str
     student_role: str
+    state_env: Mapping[str, str]
 
     def startup_files(self) -> Sequence[Path]: ...
 
@@ -99,8 +109,13 @@ def load_plugin(path: Path) -> DomainPlugin:
     if plugin is None:
         raise PluginError(f"{init}: defines no module-level 'plugin' object")
     if not isinstance(plugin, DomainPlugin):
-        missing = [m for m in ("name", "student_role", "startup_files", "preload_code", "read_trace", "did_work", "replay",
-                                 "summarize_trace", "pitfalls")
+        missing = [m for m in ("name", "student_role", "state_env", "startup_files", "preload_code", "read_trace",
+                                 "did_work", "replay", "summarize_trace", "pitfalls")
                    if not hasattr(plugin, m)]
         raise PluginError(f"{init}: 'plugin' lacks {', '.join(missing)} (see evolve.plugin.DomainPlugin)")
+    from .sandbox.environ import check_state_env  # (here: evolve.sandbox imports jupyter_client, ~0.2 s)
+
+    problems = check_state_env(plugin.state_env) if isinstance(plugin.state_env, Mapping) else ["not a mapping"]
+    if problems:
+        raise PluginError(f"{init}: 'plugin.state_env' is wrong: {'; '.join(problems)}")
     return plugin

@@ -117,7 +117,8 @@ def spread(goal: Goal, plugin: DomainPlugin, settings: EvaluationSettings, workr
         notebook.cells += reference.cells
         work, evidence = execution_layout(Path(workroot) / f"spread-{stamp}" / goal.slug / f"seed-{seed}")
         record = execute_notebook(notebook, work, notebook_limits(settings, goal),
-                                  startup_files=plugin.startup_files(), evidence_dir=evidence)
+                                  startup_files=plugin.startup_files(), evidence_dir=evidence,
+                                  state_env=plugin.state_env)
         results, problem = read_results(work) if record.executed else (None, None)
         run = SeedRun(seed, results, record.infrastructure_error or record.error or problem, record.wall_s)
         if progress:

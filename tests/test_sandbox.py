@@ -153,13 +153,15 @@ def test_environment_comes_from_the_allowlist_without_credentials(tmp_path, monk
     monkeypatch.setenv("NOT_ALLOWLISTED", "1")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("MPLCONFIGDIR", "/caller/matplotlib")
+    monkeypatch.setenv("DOMAIN_HOME", "/caller/domain")  # a domain's state variable (its plugin's state_env)
     names = ["OPENAI_API_KEY", "AWS_SECRET_ACCESS_KEY", "MY_SERVICE_TOKEN", "INNOCENT_LOOKING", "NOT_ALLOWLISTED",
              "OMP_NUM_THREADS", "EXTRA", "GITHUB_TOKEN", "HOME", "TMPDIR", "MPLCONFIGDIR", "IPYTHONDIR",
-             "TVB_USER_HOME", "NUMBA_CACHE_DIR"]
+             "DOMAIN_HOME", "NUMBA_CACHE_DIR"]
     allow = ["PATH", "OMP_*", "MPLCONFIGDIR", "OPENAI_API_KEY", "AWS_*", "MY_*", "INNOCENT_LOOKING"]  # mistakes
     record = run(tmp_path, f"import os, json; print(json.dumps({{n: os.environ.get(n) for n in {names!r}}}))",
                  "print(os.environ.get('OPENAI_API_KEY'))",
-                 env_allow=allow, extra_env={"EXTRA": "yes", "GITHUB_TOKEN": "ghp_x"})
+                 env_allow=allow, extra_env={"EXTRA": "yes", "GITHUB_TOKEN": "ghp_x"},
+                 state_env={"DOMAIN_HOME": "domain"})
     assert record.executed, record.error
     env = json.loads(stdout(record, 0))
     assert stdout(record, 1).strip() == "None"
@@ -168,8 +170,9 @@ def test_environment_comes_from_the_allowlist_without_credentials(tmp_path, monk
     assert env["NOT_ALLOWLISTED"] is None and env["OMP_NUM_THREADS"] == "1" and env["EXTRA"] == "yes"
     assert env["HOME"] == str(record.workdir)
     real_home = os.path.expanduser("~")
-    for state in ("MPLCONFIGDIR", "IPYTHONDIR", "TVB_USER_HOME", "NUMBA_CACHE_DIR", "TMPDIR"):
+    for state in ("MPLCONFIGDIR", "IPYTHONDIR", "DOMAIN_HOME", "NUMBA_CACHE_DIR", "TMPDIR"):
         assert env[state] and env[state] != os.environ.get(state) and not env[state].startswith(real_home + "/")
+    assert Path(env["DOMAIN_HOME"]).name == "domain" and Path(env["DOMAIN_HOME"]).parent == Path(env["IPYTHONDIR"]).parent
 
 
 def test_looks_secret():

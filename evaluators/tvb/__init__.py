@@ -14,12 +14,16 @@ from . import pitfalls as _pitfalls
 from . import trace as _trace
 
 HERE = Path(__file__).resolve().parent
+# TVB keeps its settings, logs and caches under $TVB_USER_HOME (~/.tvb-temp without it); the engine and every
+# sandbox kernel point it into their state dirs (evolve.plugin.DomainPlugin.state_env), the replay child too.
+STATE_ENV = {"TVB_USER_HOME": "tvb"}
 
 
 class TvbPlugin:
     name = "tvb"
     # Completes the student's role sentence "You write Jupyter notebooks that answer …".
     student_role = "computational neuroscience requests with The Virtual Brain (tvb-library 2.10, Python)"
+    state_env = STATE_ENV
 
     def startup_files(self) -> list[Path]:
         return [HERE / "trace_hook.py"]

@@ -161,7 +161,8 @@ def _example_verifier(config, session):
 
     ev = config.evaluation
     run = sandbox_runner(session.plugin.startup_files(), Path(ev.workdir) / "examples",
-                         config.library.example_timeout_s, ev.memory_mb, ev.disk_mb, ev.max_tasks)
+                         config.library.example_timeout_s, ev.memory_mb, ev.disk_mb, ev.max_tasks,
+                         state_env=session.plugin.state_env)
     return ExampleVerifier(run, Path(config.paths.state) / "example-cache").check
 
 

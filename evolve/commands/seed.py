@@ -85,5 +85,5 @@ def _verification_problems(library, parent, config) -> list:
     plugin = load_plugin(Path(config.evaluation.plugin))
     ev = config.evaluation
     run = sandbox_runner(plugin.startup_files(), Path(ev.workdir) / "examples", config.library.example_timeout_s,
-                         ev.memory_mb, ev.disk_mb, ev.max_tasks)
+                         ev.memory_mb, ev.disk_mb, ev.max_tasks, state_env=plugin.state_env)
     return ExampleVerifier(run, Path(config.paths.state) / "example-cache").check(library, parent)

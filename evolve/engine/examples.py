@@ -136,8 +136,10 @@ class ExampleVerifier:
 
 
 def sandbox_runner(startup_files: Sequence[Path], workroot: Path, timeout_s: float, memory_mb: int,
-                   disk_mb: int, max_tasks: int) -> Callable[[str], ExampleRun]:
-    """`run(code)` for `ExampleVerifier`: the example as a one-cell notebook in a fresh sandboxed kernel."""
+                   disk_mb: int, max_tasks: int, state_env: Mapping[str, str] | None = None
+                   ) -> Callable[[str], ExampleRun]:
+    """`run(code)` for `ExampleVerifier`: the example as a one-cell notebook in a fresh sandboxed kernel (with the
+    domain's `state_env`, as its notebooks have)."""
     from ..notebook import new_notebook
     from ..sandbox import Limits, execute_notebook
 
@@ -150,7 +152,7 @@ def sandbox_runner(startup_files: Sequence[Path], workroot: Path, timeout_s: flo
         try:
             record = execute_notebook(new_notebook([("code", code)]), folder / "work", limits,
                                       startup_files=startup_files, evidence_dir=folder / "evidence",
-                                      importable=importable)
+                                      importable=importable, state_env=state_env)
         except Exception as error:  # the sandbox could not be set up: ours
             return ExampleRun(False, f"the sandbox failed: {type(error).__name__}: {error}",
                               time.monotonic() - started, ours=True)

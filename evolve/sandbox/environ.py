@@ -2,8 +2,9 @@
 
 Contract of `kernel_environment`:
 - only names matching `env_allow` (exact names or fnmatch patterns) are copied from the caller's environment;
-- `HOME` is the notebook's folder and every tool state dir (`STATE_DIRS`) points into the per-kernel state
-  dir, so nothing the notebook runs writes to the caller's `$HOME` or shared caches;
+- `HOME` is the notebook's folder and every tool state dir points into the per-kernel state dir: the generic
+  ones (`STATE_DIRS`) and the domain's (`state_env`, what the plugin declares: name -> sub-folder, see
+  `check_state_env`), so nothing the notebook runs writes to the caller's `$HOME` or shared caches;
 - `extra_env` is applied last (the caller's explicit choice), but a name or value that looks like a
   credential (`looks_secret`) is dropped from *every* source, even when allowlisted by mistake.
 The kernel then adds its own: `PYTHONPATH` (the read-only dir whose sitecustomize runs the startup files,
@@ -26,13 +27,13 @@ DEFAULT_ENV_ALLOW: tuple[str, ...] = (
     "NUMEXPR_MAX_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS", "BLIS_NUM_THREADS",
     "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MKL_CBWR", "MPLBACKEND", "NUMBA_DISABLE_JIT",
     # State dirs: allowed names, but their values are always re-pointed (see STATE_DIRS).
-    "TVB_USER_HOME", "MPLCONFIGDIR", "IPYTHONDIR", "NUMBA_CACHE_DIR",
+    "MPLCONFIGDIR", "IPYTHONDIR", "NUMBA_CACHE_DIR",
 )
 
 # name -> sub-folder of the per-kernel state dir. Always set, whatever the caller's environment says:
-# the caller's values point outside the sandbox's writable area (or into $HOME).
+# the caller's values point outside the sandbox's writable area (or into $HOME). The domain's own come from
+# its plugin (`state_env`).
 STATE_DIRS: dict[str, str] = {
-    "TVB_USER_HOME": "tvb",
     "MPLCONFIGDIR": "matplotlib",
     "IPYTHONDIR": "ipython",
     "NUMBA_CACHE_DIR": "numba",
@@ -75,6 +76,29 @@ def looks_secret(name: str, value: str) -> bool:
     )
 
 
+_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_SUB_FOLDER = re.compile(r"[a-z0-9][a-z0-9._-]*")
+# set by the sandbox itself: a domain may not re-point them
+_OURS = {"HOME", "PATH", "TMPDIR", "PYTHONPATH", "EVOLVE_EVIDENCE_DIR", "JPY_PARENT_PID", *_FIXED}
+
+
+def check_state_env(state_env: Mapping[str, str]) -> list[str]:
+    """What is wrong with a domain's state variables (name -> sub-folder of the state dir); [] when nothing.
+
+    A name is an upper-case environment variable the sandbox does not set for itself; a sub-folder is one plain
+    lower-case path component, not one the generic state dirs use (two tools never share a state folder)."""
+    taken = {sub.split("/")[0] for sub in STATE_DIRS.values()}
+    problems = []
+    for name, sub in state_env.items():
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or name in _OURS or name in STATE_DIRS:
+            problems.append(f"{name!r}: not an upper-case variable name the sandbox leaves to the domain")
+        elif not isinstance(sub, str) or not _SUB_FOLDER.fullmatch(sub) or sub in taken:
+            problems.append(f"{name}: sub-folder {sub!r} must be one lower-case name not used by {sorted(taken)}")
+    if len(set(state_env.values())) != len(state_env):
+        problems.append("two state variables share a sub-folder")
+    return problems
+
+
 def _allowed(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
@@ -86,12 +110,17 @@ def kernel_environment(
     env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
     extra_env: Mapping[str, str] | None = None,
     source: Mapping[str, str] | None = None,
+    state_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The complete environment for a kernel running in `workdir` (see the module contract)."""
+    """The complete environment for a kernel running in `workdir` (see the module contract); `state_env` is the
+    domain's state variables (ValueError when `check_state_env` finds them wrong)."""
+    problems = check_state_env(state_env or {})
+    if problems:
+        raise ValueError("state_env: " + "; ".join(problems))
     source = os.environ if source is None else source
     env = {k: v for k, v in source.items() if _allowed(k, env_allow)}
     env.setdefault("PATH", os.defpath)
-    for name, sub in STATE_DIRS.items():
+    for name, sub in {**STATE_DIRS, **(state_env or {})}.items():
         target = state_dir / sub
         target.mkdir(parents=True, exist_ok=True)
         env[name] = str(target)

@@ -9,6 +9,8 @@ Contract:
   ipc and state dirs (read-write), the connection file and the startup files (read-only);
 - `evidence_dir` (optional, new or empty) is bound read-write and named in `$EVOLVE_EVIDENCE_DIR`; it
   survives `close()`, like `workdir`;
+- `state_env` (the domain's state variables, name -> sub-folder) point into the private state dir, beside the
+  generic ones (`environ.kernel_environment`);
 - startup files run in every Python process of the sandbox: a read-only dir on PYTHONPATH holds a
   `sitecustomize.py` that executes each (fresh namespace, errors swallowed) at interpreter start-up, so
   multiprocessing spawn/forkserver workers and `subprocess` Pythons get them too. They must be idempotent;
@@ -131,6 +133,7 @@ class SandboxKernel:
         evidence_dir: Path | None = None,
         env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
         extra_env: Mapping[str, str] | None = None,
+        state_env: Mapping[str, str] | None = None,
     ) -> None:
         self.workdir = _fresh(workdir, "workdir")
         self.evidence_dir = None if evidence_dir is None else _fresh(evidence_dir, "evidence dir")
@@ -149,12 +152,12 @@ class SandboxKernel:
         self.process: subprocess.Popen | None = None
         try:
             housekeeping.write_marker(self.private)
-            self._layout(startup_files, memory_mb, disk_mb, max_tasks, env_allow, extra_env)
+            self._layout(startup_files, memory_mb, disk_mb, max_tasks, env_allow, extra_env, state_env)
         except BaseException:
             shutil.rmtree(self.private, ignore_errors=True)
             raise
 
-    def _layout(self, startup_files, memory_mb, disk_mb, max_tasks, env_allow, extra_env) -> None:
+    def _layout(self, startup_files, memory_mb, disk_mb, max_tasks, env_allow, extra_env, state_env) -> None:
         ipc, tmp, startup, site, state = (self.private / name for name in ("ipc", "tmp", "startup", "site",
                                                                            "state"))
         for folder in (ipc, tmp, startup, site, state):
@@ -177,7 +180,7 @@ class SandboxKernel:
                               key=secrets.token_hex(32).encode(), kernel_name="python3")
         private_tmp = "private-tmp" in self.features
         self.env = kernel_environment(self.workdir, state, Path("/tmp") if private_tmp else tmp, env_allow,
-                                      extra_env)
+                                      extra_env, state_env=state_env)
         # Ours, after the caller's: startup files in every Python process; where the evidence goes.
         self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), self.env.get("PYTHONPATH")]))
         if self.evidence_dir is not None:

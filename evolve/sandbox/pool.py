@@ -43,12 +43,14 @@ class KernelPool:
         env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
         extra_env: Mapping[str, str] | None = None,
         root: Path | None = None,
+        state_env: Mapping[str, str] | None = None,
     ) -> None:
         if size < 1:
             raise ValueError("KernelPool size must be at least 1")
         self.size, self.preload_code, self.limits = size, preload_code, limits
         self.startup_files = [Path(p) for p in startup_files]
         self.env_allow, self.extra_env = tuple(env_allow), dict(extra_env or {})
+        self.state_env = dict(state_env or {})  # the domain's state variables (SandboxKernel)
         self._own_root = root is None
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="evolve-pool-"))
         self.root.mkdir(parents=True, exist_ok=True)
@@ -101,7 +103,8 @@ class KernelPool:
                                        memory_mb=self.limits.memory_mb, output_mb=self.limits.output_mb,
                                        disk_mb=self.limits.disk_mb, max_tasks=self.limits.max_tasks,
                                        startup_files=self.startup_files, evidence_dir=folder / "evidence",
-                                       env_allow=self.env_allow, extra_env=self.extra_env)
+                                       env_allow=self.env_allow, extra_env=self.extra_env,
+                                       state_env=self.state_env)
             except Exception as exc:  # a broken configuration: tell every waiting execute()
                 shutil.rmtree(folder, ignore_errors=True)
                 self._ready.put(exc)

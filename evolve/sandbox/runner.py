@@ -338,13 +338,15 @@ def execute_notebook(
     env_allow: Sequence[str] = DEFAULT_ENV_ALLOW,
     extra_env: Mapping[str, str] | None = None,
     importable: Mapping[str, bytes] | None = None,
+    state_env: Mapping[str, str] | None = None,
 ) -> ExecutionRecord:
     """Execute `nb` in a fresh kernel whose working folder is `workdir` (created; must be new or empty).
 
     `startup_files` run in the kernel, in order, before the first cell (their globals are the notebook's),
     and in every other Python process started in the sandbox. `evidence_dir` (created; new or empty) is
     writable by the kernel and named in its `$EVOLVE_EVIDENCE_DIR`. The kernel's environment is built from
-    `env_allow` plus `extra_env`, minus anything that looks like a credential. Everything the machine
+    `env_allow` plus `extra_env`, minus anything that looks like a credential; the domain's `state_env` (name ->
+    sub-folder) point into the kernel's private state dir. Everything the machine
     provides (`detect_isolation()`) is applied and listed in the record's `isolation`. Returns when the
     kernel and its private files are gone; never raises for what the notebook does (a kernel that cannot
     start is a record with `infrastructure_error`). `importable` (relative path → content) is importable by the
@@ -353,7 +355,7 @@ def execute_notebook(
     kernel = SandboxKernel(workdir, features=detect_isolation(), memory_mb=limits.memory_mb,
                            output_mb=limits.output_mb, disk_mb=limits.disk_mb, max_tasks=limits.max_tasks,
                            startup_files=startup_files, evidence_dir=evidence_dir, env_allow=env_allow,
-                           extra_env=extra_env)
+                           extra_env=extra_env, state_env=state_env)
     try:
         if importable:
             kernel.provide(importable)

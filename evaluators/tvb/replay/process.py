@@ -49,13 +49,16 @@ def run_replay(evidence_dir: Path, goal_dir: Path, timeout_s: float, memory_mb: 
 
 
 def child_environment(tmp: Path) -> dict[str, str]:
-    """The evaluator's allowlisted environment without secrets; HOME and every tool state dir inside `tmp`."""
+    """The evaluator's allowlisted environment without secrets; HOME and every tool state dir (TVB's too) inside
+    `tmp`."""
     from evolve.sandbox.environ import kernel_environment
+
+    from .. import STATE_ENV
 
     home = tmp / "home"
     home.mkdir(parents=True, exist_ok=True)
     (tmp / "tmp").mkdir(exist_ok=True)
-    env = kernel_environment(home, tmp / "state", tmp / "tmp")
+    env = kernel_environment(home, tmp / "state", tmp / "tmp", state_env=STATE_ENV)
     env.setdefault("MPLBACKEND", "Agg")
     return env
 
