@@ -6,8 +6,8 @@ the head opposite to the stimulated cortex: the "paradoxical lateralisation" of 
 dipoles on the medial surface point across the midline) and lateralisation indices -0.033 (lV1) and +0.204 (rV1).
 The responses peak ~15 ms after onset (thousands of EEG units; the default observation noise has sd ~0.3), so
 another baseline or window length gives the same electrodes. Labels are exact; each index is accepted within ± 0.05
-(a different midline rule or electrodes split by their coordinates instead of their labels moves it by ~0.1 at most
-for rV1, hence not tighter). Using the connectome's region labels for the electrodes, or stimulating the wrong V1,
+(for another baseline or window). The split of electrodes matters: by their y coordinate (y < 0 right) instead of
+the label rule GOAL.md prescribes, the indices are 0.247 (rV1, inside) and 0.106 (lV1, outside). Using the connectome's region labels for the electrodes, or stimulating the wrong V1,
 fails. The stimulated regions and the EEG monitor are read from the simulation trace.
 """
 from evaluators.tvb.checks import _no_run, sensor_monitor
