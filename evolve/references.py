@@ -11,6 +11,10 @@ Contract:
 - `requested(reply)`: the labels a reply asks for, in order, duplicates dropped (none when it asks for nothing). A
   reply with a fenced code block is never a request (the notebook is what counts); one without is, when it has a
   READ line (the harness must look before converting it: `READ: a/b.md` alone parses as Python).
+- `reserve(skills, budget_bytes)`: the bytes routing keeps free for reference reads when the given (routed) skills
+  offer any: the largest offered file, at most a quarter of the budget; 0 when none is offered. Why: routing fills
+  the budget with bodies, and on the packaged seed library at 9 KB no offered file fitted what was left (0 of 13
+  goals), so level three was never reachable.
 - `grant(asked, offered, remaining_bytes, already)` → `Granted`: the files given (in the order asked, while they fit
   the remaining bytes) and, for every other label, why not (unknown, already given, over the budget); a pure
   decision. A name that matches one offered file by its file name alone (`method.md`, `references/method.md`) is
@@ -37,6 +41,11 @@ def offered(skills: Iterable[Skill]) -> dict[str, str]:
             if bundle.is_text(data):
                 found[f"{skill.name}/{path}"] = data.decode("utf-8")
     return dict(sorted(found.items()))
+
+
+def reserve(skills: Iterable[Skill], budget_bytes: int) -> int:
+    sizes = [len(text.encode("utf-8")) for text in offered(skills).values()]
+    return min(max(sizes), budget_bytes // 4) if sizes else 0
 
 
 def requested(reply: str) -> tuple[str, ...]:

@@ -107,6 +107,9 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             return _missing(goal, library, model, seed, f"model provider down: {error}", started)
     routed = route(library, goal.request, ctx.settings.routing, budget, chosen=chosen) if library is not None \
         else Routed((), {}, ())
+    held = references.reserve(routed.injected, budget)  # room to read a reference file (level three) on request
+    if library is not None and held:
+        routed = route(library, goal.request, ctx.settings.routing, budget - held, chosen=chosen)
     offered = references.offered(routed.injected)  # level three: reference files the student may ask for
     reads: dict[str, list[str]] = {}
     for label in offered:

@@ -61,13 +61,26 @@ def test_a_reference_requested_in_a_scripted_trial_is_given_recorded_and_archive
 
 
 def test_a_reference_over_the_skill_budget_is_refused_and_the_student_told_why(tmp_path, goal):
-    budget = COUNTING.nbytes + 10  # the body fits; the reference does not
+    big = COUNTING.with_files({**COUNTING.files, "references/method.md": (METHOD + "More detail. " * 300).encode()})
+    budget = big.nbytes + 300  # the body fits; the reference is larger than the quarter held back for reading
     ctx, handler = context(tmp_path, [ASK, GOOD], skill_budget_bytes=budget)
-    result = run_trial(goal, Library.of([COUNTING]), seed=1, ctx=ctx)
+    result = run_trial(goal, Library.of([big]), seed=1, ctx=ctx)
     asked = result.turns[0]
-    assert asked.outcome == "disclosure" and asked.hints == [] and "only 10 bytes" in asked.feedback
+    assert asked.outcome == "disclosure" and asked.hints == [] and "only 300 bytes" in asked.feedback
     assert "Not given: counting/references/method.md" in handler.calls[1][-1]["content"]
     assert result.score == 1.0
+
+
+def test_routing_holds_back_room_to_read_a_reference_so_level_three_is_reachable(tmp_path, goal):
+    filler = Skill("counting-notes", "Use when counting and recording totals.", "# Notes\n\n" + "Count well. " * 40,
+                   {"keywords": "count, record, total"})
+    budget = COUNTING.nbytes + filler.nbytes  # both bodies would fill the budget: no room to read anything
+    assert references.reserve([COUNTING], budget) == len(METHOD.encode())
+    assert references.reserve([filler], budget) == 0 and references.reserve([COUNTING], 100) == 25
+    ctx, handler = context(tmp_path, [ASK, GOOD], skill_budget_bytes=budget)
+    result = run_trial(goal, Library.of([COUNTING, filler]), seed=1, ctx=ctx)
+    assert result.injected == ["counting"] and result.over_budget == ["counting-notes"]
+    assert result.turns[0].hints == ["counting/references/method.md"] and result.score == 1.0
 
 
 def test_a_changed_reference_makes_a_new_trial_and_a_library_without_references_sees_no_offer(tmp_path, goal):
