@@ -9,7 +9,7 @@ the byte budget) withholds what the solution needs.
 Contract:
 - `relied_on(library, code, role)`: the names of the role's skills the code relies on, sorted.
 - `measure(library, goals, mode, budget_bytes, role)`: one `GoalRouting` per goal whose reference solution can be
-  read (goals without one are skipped): relied, routed, and the relied skills not routed (`missed`, each with
+  read (goals without one are skipped), routed as a trial routes (room held back to read a reference file): relied, routed, and the relied skills not routed (`missed`, each with
   why: over the budget, or not ranked). Modes `all` and `bm25` only: `disclosure` depends on the model's choice.
 - `recall(rows)`: relied skills routed / relied skills, over all rows (None when no goal relies on any skill).
 """
@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from . import references
 from .goals import Goal
 from .library import Library
 from .routing import route
@@ -78,6 +79,9 @@ def measure(library: Library, goals: Iterable[Goal], mode: str, budget_bytes: in
             continue
         relied = relied_on(library, code, role)
         routed = route(library, goal.request, mode, budget_bytes, role=role)
+        held = references.reserve(routed.injected, budget_bytes)  # as a trial routes (evolve.trial)
+        if held:
+            routed = route(library, goal.request, mode, budget_bytes - held, role=role)
         rows.append(GoalRouting(goal.slug, relied, routed.names,
                                 tuple(n for n in routed.over_budget if n in relied)))
     return rows
