@@ -109,3 +109,27 @@ def test_a_rewritten_or_compressed_skill_keeps_its_files_and_the_mutator_is_told
     client, handler = mutator([fence(RUN.with_body(shorter).text)])
     compressed = Compress().propose(given(parents=(parent,), failures=FAILURES), client).child["run-output"]
     assert compressed.files == files and "references/unpacking.md" in handler.calls[0][1]["content"]
+
+
+def test_a_merge_keeps_both_folders_files_and_a_split_gives_them_to_its_first_part():
+    from evolve.engine.operators.merge_skills import MergeSkills
+    from evolve.engine.operators.split_skill import SplitSkill
+    from evolve.skills import load
+    from helpers.operator_data import RUN, SKILLS, fence
+
+    monitors = Skill("monitors", "Use when unpacking sim.run() results of several monitors.", "# M\n\nText.", {}, {},
+                     {"references/monitors.md": b"# Monitors\n\nTwo.\n"})
+    run = RUN.with_files({"references/unpacking.md": b"# Unpacking\n\nOne.\n"})
+    merged = Skill("run-output", "Use when unpacking sim.run() results of one or several monitors.",
+                   "# Run output\n\n`(t, y), = sim.run()`")
+    client, _ = mutator([fence(merged.text)])
+    child = MergeSkills().propose(given(parents=(Library.of([run, NOISE, monitors]),)), client).child
+    assert sorted(child["run-output"].files) == ["references/monitors.md", "references/unpacking.md"]
+    stimulus, _ = load(SKILLS / "tvb-stimulus")
+    assert stimulus is not None and stimulus.files  # the packaged seed ships its onset script
+    parts = [Skill(name, f"Use when {topic}.", f"# {topic}\n\n" + "".join(f"- fact {i} about `{topic}`.\n"
+                                                                          for i in range(3)))
+             for name, topic in (("stimulus-timing", "pulse timing"), ("stimulus-where", "stimulus weights"))]
+    client, _ = mutator([fence(parts[0].text) + fence(parts[1].text)])
+    child = SplitSkill().propose(given(parents=(Library.of([stimulus, NOISE]),)), client).child
+    assert child["stimulus-timing"].files == stimulus.files and child["stimulus-where"].files == {}

@@ -4,7 +4,7 @@ Contract (arity 1): the pair is the one whose descriptions share the most conten
 longer than two letters, stopwords out); ties by `rng`; only pairs with the same `role` and some overlap
 qualify. The mutator returns one SKILL.md named like either original (or a name no other skill has); the
 child has it in place of both. Metadata: the shared role, `always-load` true if either was, keywords the
-mutator's or else the union of both. Declines with fewer than two skills, no overlapping pair, unusable output,
+mutator's or else the union of both. Bundled files: both folders' (the first's on a shared path). Declines with fewer than two skills, no overlapping pair, unusable output,
 a name clash or a child over the limits; ProviderDown propagates.
 """
 from __future__ import annotations
@@ -57,6 +57,7 @@ class MergeSkills:
                          second_name=b.name)
         with charged([completion.record]):
             merged = skill_from_reply(completion.text, self.name, given.limits, inherit=merged_metadata(a, b))
+            merged = merged.with_files({**b.files, **a.files})  # both folders' files (a's wins a shared path)
             rest = parent.without(a.name).without(b.name)
             if merged.name in rest:
                 raise OperatorDeclined(f"the merged skill takes the name of another skill, '{merged.name}'")

@@ -4,7 +4,7 @@ Contract (arity 1): the target is the largest skill of parents[0] (ties by `rng`
 `MIN_BYTES` bytes with at least `MIN_PARTS` parts (sub-headings, top-level bullets and code blocks, the units a
 split can move apart): a short single-topic skill has nothing to split. The mutator returns two SKILL.md blocks; the child has the two in place of the original.
 Either part may keep the original's name, but the two names must differ from each other and from every other
-skill. Both parts inherit the original's `role` and `always-load`. Declines when nothing is large enough, on
+skill. Both parts inherit the original's `role` and `always-load`; the first part keeps its bundled files. Declines when nothing is large enough, on
 unusable output, a name clash, or a child over the limits; ProviderDown propagates.
 """
 from __future__ import annotations
@@ -47,6 +47,8 @@ class SplitSkill:
         with charged([completion.record]):
             first, second = skills_from_reply(completion.text, self.name, given.limits, count=2,
                                               inherit=skill.metadata)
+            first = first.with_files(skill.files)  # the folder's files go with the first part (scripts cannot be
+            #                                        shipped twice: the gate refuses a script clash)
             if first.name == second.name:
                 raise OperatorDeclined(f"both parts of the split are named '{first.name}'")
             clash = [s.name for s in (first, second) if s.name in others]
