@@ -24,11 +24,12 @@ class Reader(Reads):
                  migrated_from: int | None = None):
         self.path, self._con, self._lock = path, con, threading.RLock()
         self.snapshot, self.age_s, self.migrated_from = snapshot_path, age_s, migrated_from
+        self._closed = False
 
     def close(self) -> None:
-        if self._con is not None:
+        if not self._closed:  # (the closed connection stays: a use after close gets DuckDB's own error)
             self._con.close()
-            self._con = None
+            self._closed = True
 
     def __enter__(self) -> Reader:
         return self

@@ -46,7 +46,7 @@ _KEEP = object()  # record_trials: keep each result's own library_id
 
 class Archive(Reads):
     def __init__(self, path: Path, con, snapshot_interval_s: float, snapshots: bool, migrated_from: int | None):
-        self.path, self._con = path, con
+        self.path, self._con, self._closed = path, con, False
         self.snapshot_interval_s, self.snapshots = snapshot_interval_s, snapshots
         self.migrated_from = migrated_from  # the version it had before this open migrated it (None: no migration)
         self._lock = threading.RLock()
@@ -83,12 +83,12 @@ class Archive(Reads):
 
     def close(self) -> None:
         with self._lock:
-            if self._con is None:
+            if self._closed:
                 return
             if self._unpublished:
                 self._publish(force=True)
-            self._con.close()
-            self._con = None
+            self._con.close()  # (it stays: a use after close gets DuckDB's own error)
+            self._closed = True
             HELD.discard(self.path.resolve())
 
     def __enter__(self) -> Archive:
@@ -166,7 +166,7 @@ class Archive(Reads):
         """A new run; its configuration (a dataclass or a dict) is kept as JSON. With `seed`, the library is
         stored, becomes the run's seed baseline and gets a root edge (operator 'seed', generation 0)."""
         run_id = f"run-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(2)}"
-        if dataclasses.is_dataclass(config):
+        if dataclasses.is_dataclass(config) and not isinstance(config, type):  # an instance, not the class
             config = dataclasses.asdict(config)
         with self.transaction():
             seed_id = self.add_library(seed) if seed is not None else None
