@@ -1,7 +1,15 @@
 """Checks for noise-driven-switching (abstract tier: any implementation of the stated equations may pass).
 
-Calibration: see the numbers below (reference.py, np.random.seed 0 / noise_seed 1, and `evolve goals spread` seeds).
-CALIBRATION
+Calibration: `evolve goals spread --seeds 4` (seed 0 = the reference's own noise) gave switching rates (per population
+per s) at D = 1.5e-5 / 3e-5 / 6e-5 of 0.0145, 0.0139, 0.0166, 0.0180 / 0.0942, 0.0942, 0.0956, 0.1011 / 0.331, 0.308,
+0.326, 0.320, and fraction_high 0.33-0.55 (seed 3 at 3e-5: 0.331; each population's state depends on where its random
+start fell, so this fraction varies most). The rates rest on ~20, ~135 and ~460 counted switches, so the Poisson
+error alone is about 22 %, 9 % and 5 %. Accepted: rates [0.005, 0.03], [0.06, 0.13], [0.25, 0.42] (about 3x the
+Poisson error, and room for dt 0.5 instead of 1 ms, which gave 0.087 at 3e-5), fraction_high [0.2, 0.75], and each
+doubling of D multiplying the rate by at least 3 (observed 5.2-6.8 and 3.2-3.5). Counting every crossing of 0.36
+instead of switches with hysteresis gives 0.12 / 0.65 / 1.77 (flicker near the unstable state); the default
+recurrence w = 0.6 has one stable state (no switches); passing sqrt(2 D) as the noise strength gives 12-17 per s.
+Reference wall time: 35 s under a load of ~10 on the shared 2 cores (11 s of CPU).
 """
 import math
 
@@ -10,7 +18,7 @@ from evolve.checks import CheckResult
 
 LEVELS = [1.5e-5, 3e-5, 6e-5]
 RATES = [(0.005, 0.03), (0.06, 0.13), (0.25, 0.42)]
-FRACTION_HIGH = (0.3, 0.65)
+FRACTION_HIGH = (0.2, 0.75)
 MIN_RATIO = 3.0
 
 
