@@ -253,7 +253,8 @@ def sensor_monitor(name: str, ctx: CheckContext, monitor_class: str, n_sensors: 
         for m in r["monitors"] if isinstance(r.get("monitors"), list) else []:
             if not isinstance(m, dict):
                 continue
-            sens = m.get("sensors") if isinstance(m.get("sensors"), dict) else {}
+            sens = m.get("sensors")
+            sens = sens if isinstance(sens, dict) else {}
             count = sens.get("number_of_sensors")
             seen.append(f"{m.get('class')}" + (f" ({sens.get('class')}, {count} sensors)" if sens else ""))
             if m.get("class") == monitor_class and (n_sensors is None or count == n_sensors):
