@@ -90,3 +90,35 @@ def test_montbrio_pazo_roxin_equations():
     assert d[0] == pytest.approx((delta / (np.pi * tau) + 2 * v * r) / tau, rel=1e-10)
     assert d[1] == pytest.approx((v ** 2 - np.pi ** 2 * tau ** 2 * r ** 2 + eta + j * tau * r + cr * c[0] + cv * c[1]) / tau,
                                  rel=1e-10)
+
+
+def test_reduced_wong_wang_with_strong_recurrence_is_bistable():
+    """Fact: an uncoupled ReducedWongWang population with w=1.1 and I_o=0.312 (other parameters default) has three fixed points, S ≈ 0.068 and S ≈ 0.601 (stable) and S ≈ 0.360 (unstable); with the default w=0.6, I_o=0.33 it has one, S ≈ 0.098."""
+    def fixed_points(model):
+        s = np.linspace(1e-4, 0.9999, 200001)
+        d = dfun(model, s[None, :, None], np.zeros((1, s.size, 1)))[0, :, 0]
+        crossings = np.where(np.diff(np.sign(d)) != 0)[0]
+        return s[crossings], np.sign(d[crossings + 1])   # after a stable point dS/dt < 0
+    points, after = fixed_points(models.ReducedWongWang(w=np.array([1.1]), I_o=np.array([0.312])))
+    assert points == pytest.approx([0.068, 0.360, 0.601], abs=0.002)
+    assert list(after) == [-1, 1, -1]
+    points, _ = fixed_points(models.ReducedWongWang())
+    assert points == pytest.approx([0.098], abs=0.002)
+
+
+def test_montbrio_pazo_roxin_high_state_basin_depends_on_the_start(conn):
+    """Fact: uncoupled MontbrioPazoRoxin populations (J=15, Delta=1, tau=1; HeunDeterministic dt=0.05) are bistable for eta between about -5.7 and -3.15: at eta=-5.0 a whole history at r=1, V=-1/(2π) stays in the high state (r ≈ 1), while one at r=2, V=0 falls to the low state (r < 0.1), as does r=0.01, V=-2; at eta=-2.5 every start ends high."""
+    eta = np.full(N_REGIONS, -5.0)
+    eta[1] = -2.5
+
+    def final_r(r0, v0):
+        kwargs = dict(model=models.MontbrioPazoRoxin(eta=eta), connectivity=conn, coupling=coupling.Linear(a=np.array([0.0])),
+                      integrator=integrators.HeunDeterministic(dt=0.05), monitors=(monitors.TemporalAverage(period=1.0),))
+        history = np.zeros(simulator.Simulator(**kwargs).configure().good_history_shape)
+        history[:, 0], history[:, 1] = r0, v0
+        (t, y), = simulator.Simulator(initial_conditions=history, **kwargs).configure().run(simulation_length=500.0)
+        return y[-1, 0, :2, 0]
+
+    on_branch, far, low = final_r(1.0, -1.0 / (2 * np.pi)), final_r(2.0, 0.0), final_r(0.01, -2.0)
+    assert on_branch[0] > 0.8 and far[0] < 0.1 and low[0] < 0.1
+    assert min(on_branch[1], far[1], low[1]) > 1.0
