@@ -78,7 +78,8 @@ def parse_conditions(specs: list[str], config) -> list:
         path = Path(folder) if folder else (Path(config.paths.skills) if name == "seed" else None)
         if path is None:
             raise ValueError(f"condition '{spec}': use 'none', 'seed' or NAME=DIR")
-        library, problems = load_library(path, max_skill_bytes=config.library.max_skill_bytes)
+        library, problems = load_library(path, max_skill_bytes=config.library.max_skill_bytes,
+                                         limits=config.library.bundle)
         if problems or not len(library):
             detail = "; ".join(str(p) for p in problems[:3]) or "no skills found"
             raise ValueError(f"condition '{spec}': {path}: {detail}")

@@ -78,7 +78,8 @@ def run(args, config) -> int:
         print(f"evolve run: {notice}", file=sys.stderr)
         config = replace(config, trial=replace(config.trial, max_turns=settings.max_turns))
     goals, errors = select_goals(config)
-    library, problems = load_library(Path(config.paths.skills), max_skill_bytes=config.library.max_skill_bytes)
+    library, problems = load_library(Path(config.paths.skills), max_skill_bytes=config.library.max_skill_bytes,
+                                     limits=config.library.bundle)
     errors += [str(p) for p in problems]
     if not len(library):
         errors.append(f"no seed skills in {config.paths.skills}")

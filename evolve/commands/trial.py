@@ -49,7 +49,7 @@ def run(args, config) -> int:
     library = None
     if not args.no_skills:
         library, problems = load_library(args.skills or Path(config.paths.skills),
-                                         max_skill_bytes=config.library.max_skill_bytes)
+                                         max_skill_bytes=config.library.max_skill_bytes, limits=config.library.bundle)
         if problems:
             raise CommandError("fix the skills above (or pass --no-skills)", details=problems)
     if args.no_cache:
