@@ -8,7 +8,7 @@ against tvb-library 2.10.0 and tvb-data 3.0.0 with short runs (at most a few hun
 import numpy as np
 import pytest
 
-from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, simulator
+from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, noise, simulator
 
 N_REGIONS = 76
 
@@ -122,3 +122,36 @@ def test_montbrio_pazo_roxin_high_state_basin_depends_on_the_start(conn):
     on_branch, far, low = final_r(1.0, -1.0 / (2 * np.pi)), final_r(2.0, 0.0), final_r(0.01, -2.0)
     assert on_branch[0] > 0.8 and far[0] < 0.1 and low[0] < 0.1
     assert min(on_branch[1], far[1], low[1]) > 1.0
+
+
+def test_suphopf_equations():
+    """Fact: SupHopf computes dx/dt = (a − x² − y²)·x − omega·y + c_x and dy/dt = (a − x² − y²)·y + omega·x + c_y, with coupling inputs c_x, c_y on both state variables (cvar [0, 1]); omega is in rad/ms (10 Hz is 2π·10/1000)."""
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(-1, 1, size=(5, 1)), rng.uniform(-1, 1, size=(5, 1))
+    c = rng.uniform(-0.3, 0.3, size=(2, 5, 1))
+    a, omega = 0.05, 2 * np.pi * 10 / 1000
+    m = models.SupHopf(a=np.array([a]), omega=np.array([omega]))
+    assert list(m.cvar) == [0, 1]
+    d = dfun(m, np.stack([x, y]), c)
+    assert d[0] == pytest.approx((a - x ** 2 - y ** 2) * x - omega * y + c[0], rel=1e-10)
+    assert d[1] == pytest.approx((a - x ** 2 - y ** 2) * y + omega * x + c[1], rel=1e-10)
+
+
+def test_suphopf_random_initial_history_diverges_at_dt_0_1(conn):
+    """Fact: SupHopf's state-variable range is ±5 for x and y, and TVB draws the random initial history from it: with HeunStochastic(dt=0.1) such a start diverges to NaN within a few hundred ms, while a zero initial history (initial_conditions of shape sim.good_history_shape) stays finite."""
+    m = models.SupHopf(a=np.array([-0.05]), omega=np.array([2 * np.pi * 10 / 1000]))
+    assert list(m.state_variable_range["x"]) == [-5.0, 5.0] and list(m.state_variable_range["y"]) == [-5.0, 5.0]
+
+    def run(history):
+        kwargs = dict(model=models.SupHopf(a=np.array([-0.05]), omega=np.array([2 * np.pi * 10 / 1000])),
+                      connectivity=conn, coupling=coupling.Linear(a=np.array([0.0])),
+                      integrator=integrators.HeunStochastic(dt=0.1, noise=noise.Additive(nsig=np.array([1e-4]))),
+                      monitors=(monitors.TemporalAverage(period=1.0),))
+        if history:
+            kwargs["initial_conditions"] = np.zeros(simulator.Simulator(**kwargs).configure().good_history_shape)
+        np.random.seed(0)
+        (t, y), = simulator.Simulator(**kwargs).configure().run(simulation_length=300.0)
+        return y
+
+    assert np.isnan(run(history=False)).any()
+    assert np.isfinite(run(history=True)).all()
