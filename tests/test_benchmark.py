@@ -28,7 +28,7 @@ def test_every_wrong_solution_folder_has_at_least_two_fixtures():
         assert len(list((goal.path / "wrong").glob("*.py"))) >= 2, goal.slug
 
 
-FULL_BENCHMARK = 24  # issue 4: at least 24 goals
+FULL_BENCHMARK = 40  # issue 21: at least 40 goals
 
 
 @pytest.mark.skipif(len(GOALS) < FULL_BENCHMARK,
@@ -41,6 +41,29 @@ def test_splits_are_about_half_quarter_quarter_within_each_tier():
         if count >= 4:
             assert splits["train"] >= count * 0.35, (tier, splits)
             assert splits["val"] >= 1 and splits["test"] >= 1, (tier, splits)
+
+
+@pytest.mark.skipif(len(GOALS) < FULL_BENCHMARK, reason="judged on the whole set")
+def test_the_sealed_test_goals_spread_over_tiers_and_topics():
+    test = [g for g in GOALS if g.split == "test"]
+    tiers = Counter(g.tier for g in test)
+    assert len(test) >= 8 and all(tiers[t] >= 2 for t in ("tutorial", "abstract", "paper")), tiers
+    # No one topic dominates what the best library is finally judged on.
+    topics = Counter(tag for g in test for tag in set(g.spec.tags) if tag not in ("tutorial", "abstract", "paper"))
+    crowded = {tag: n for tag, n in topics.items() if n > 0.4 * len(test)}
+    assert not crowded, crowded
+    assert len(topics) >= 2 * len(test), topics
+
+
+def test_among_the_goals_added_after_the_first_24_abstract_ones_are_at_least_as_many_as_tutorial_ones():
+    first = {"alzheimers-abeta-excitability", "bold-monitor", "conduction-delay", "connectivity-normalisation",
+             "coupling-transition", "eeg-alpha", "epilepsy-x0-inference", "epileptor-focus", "gaba-tep-jansen-rit",
+             "hemispheric-stimulation", "jansen-rit-alpha", "kuramoto-synchrony", "lesion-effect",
+             "noise-reliability", "parameter-space-exploration", "resting-rhythm", "rtms-depression",
+             "schizophrenia-ei-genotypes", "stimulus-evoked-response", "stochastic-vs-deterministic", "stroke-lesion",
+             "tumour-virtual-resection", "wilson-cowan-coupling", "wong-wang-fc"}
+    added = Counter(g.tier for g in GOALS if g.slug not in first)
+    assert sum(added.values()) >= 16 and added["abstract"] >= added["tutorial"], added
 
 
 @pytest.mark.parametrize("goal", HELD_OUT, ids=lambda g: g.slug)
