@@ -155,3 +155,31 @@ def test_suphopf_random_initial_history_diverges_at_dt_0_1(conn):
 
     assert np.isnan(run(history=False)).any()
     assert np.isfinite(run(history=True)).all()
+
+
+def test_epileptor2d_ignores_coupling_unless_ks_or_kvf_is_set():
+    """Fact: Epileptor2D receives long-range coupling only through Kvf (on x1) and Ks (on z), both 0 by default, so with default parameters its derivatives do not depend on the coupling input (a coupled run equals an uncoupled one); with Ks = -0.2 they do."""
+    rng = np.random.default_rng(3)
+    state = np.stack([rng.uniform(-2, 1, size=(5, 1)), rng.uniform(2, 5, size=(5, 1))])
+    c = rng.uniform(-1, 1, size=(1, 5, 1))
+    default = models.Epileptor2D()
+    assert default.Ks[0] == 0.0 and default.Kvf[0] == 0.0
+    assert dfun(default, state, c) == pytest.approx(dfun(models.Epileptor2D(), state, 0 * c), rel=1e-12, abs=1e-15)
+    coupled = models.Epileptor2D(Ks=np.array([-0.2]))
+    assert not np.allclose(dfun(coupled, state, c)[1], dfun(models.Epileptor2D(Ks=np.array([-0.2])), state, 0 * c)[1])
+
+
+def test_epileptor2d_rests_below_threshold_and_seizes_above(conn):
+    """Fact: uncoupled Epileptor2D units with default parameters (HeunDeterministic dt=0.1, seeded random start) rest with x1 below −1 at x0 = −2.2, while at the default x0 = −1.6 x1 alternates between a resting branch below −1 and a seizure branch above 0, spending little time in between."""
+    x0 = np.full(N_REGIONS, -1.6)
+    x0[:38] = -2.2
+    np.random.seed(0)
+    sim = simulator.Simulator(model=models.Epileptor2D(x0=x0), connectivity=conn, coupling=coupling.Difference(a=np.array([0.0])),
+                              integrator=integrators.HeunDeterministic(dt=0.1),
+                              monitors=(monitors.TemporalAverage(period=1.0),)).configure()
+    (t, y), = sim.run(simulation_length=4000.0)
+    x1 = y[t > 1000.0, 0, :, 0]
+    assert x1[:, :38].max() < -1.0
+    seizing = x1[:, 38:]
+    assert seizing.max() > 0.0 and seizing.min() < -1.0
+    assert ((seizing > -1.0) & (seizing < 0.0)).mean() < 0.05     # little time between the branches
