@@ -111,6 +111,82 @@ EPI = PRELUDE + textwrap.dedent("""
     sim.run()
 """)
 
+# sensor-modalities' set-up (700 ms instead of 2000): EEG with its default observation noise (random, seeded),
+# MEG and iEEG (analytic point-dipole gain) with obsnoise=None; the goal's analysis on each.
+SENSORS = PRELUDE + textwrap.dedent("""
+    import json
+    import numpy as np
+    from scipy import signal
+    from tvb.simulator.lab import (connectivity, coupling, integrators, models, monitors, region_mapping, sensors,
+                                   simulator)
+
+    conn = connectivity.Connectivity.from_file()
+    conn.configure()
+    rmap = region_mapping.RegionMapping.from_file("regionMapping_16k_76.txt")
+    seeg = monitors.iEEG(sensors=sensors.SensorsInternal.from_file("seeg_588.txt"), region_mapping=rmap,
+                         period=1.0, obsnoise=None)
+    np.random.seed(42)
+    sim = simulator.Simulator(
+        model=models.JansenRit(), connectivity=conn, coupling=coupling.SigmoidalJansenRit(a=np.array([10.0])),
+        integrator=integrators.HeunDeterministic(dt=0.1),
+        monitors=(monitors.TemporalAverage(period=1.0), monitors.EEG.from_file(period=1.0),
+                  monitors.MEG.from_file(period=1.0, obsnoise=None), seeg),
+        simulation_length=700.0).configure()
+    _, (te, ye), (tm, ym), (ts, ys) = sim.run()
+    def spectrum(t, y):
+        x = y[t > 500.0, 1, :, 0] - y[t > 500.0, 2, :, 0]
+        return signal.welch(x, fs=1000.0, nperseg=1024, axis=0)
+    results = {}
+    for tag, t, y in (("eeg", te, ye), ("meg", tm, ym), ("seeg", ts, ys)):
+        f, p = spectrum(t, y)
+        results[f"n_{tag}_channels"] = int(y.shape[2])
+        results[f"{tag}_peak_hz"] = float(f[np.argmax(p.mean(axis=1))])
+    alpha = (f >= 8.0) & (f <= 12.0)
+    results["strongest_seeg_contact"] = str(seeg.sensors.labels[int(np.argmax(p[alpha].sum(axis=0)))])
+    json.dump(results, open("results.json", "w"))
+""")
+
+# depth-electrode-localisation's set-up (pulses at 200 ms, 350 ms runs): a 588-contact iEEG monitor with the
+# observation noise OBSNOISE; MEMORISED replaces the results by the reference's numbers (what a notebook that does
+# not use its own simulation would write).
+DEPTH = PRELUDE + textwrap.dedent("""
+    import json
+    import numpy as np
+    from tvb.simulator.lab import (connectivity, coupling, equations, integrators, models, monitors, patterns,
+                                   region_mapping, sensors, simulator)
+
+    conn = connectivity.Connectivity.from_file()
+    conn.configure()
+    labels = list(conn.region_labels)
+    rmap = region_mapping.RegionMapping.from_file("regionMapping_16k_76.txt")
+    results = {}
+    for target, tag in (("rHC", "rhc"), ("rV1", "rv1")):
+        pulse = equations.PulseTrain()
+        pulse.parameters.update(onset=200.0, T=100000.0, tau=10.0, amp=0.2)
+        weight = np.zeros(conn.number_of_regions)
+        weight[labels.index(target)] = 1.0
+        depth = monitors.iEEG(sensors=sensors.SensorsInternal.from_file("seeg_588.txt"), region_mapping=rmap,
+                              period=1.0, **OBSNOISE)
+        np.random.seed(0)
+        sim = simulator.Simulator(
+            model=models.Generic2dOscillator(), connectivity=conn, coupling=coupling.Linear(a=np.array([0.0152])),
+            integrator=integrators.HeunDeterministic(dt=0.1), monitors=(depth,),
+            stimulus=patterns.StimuliRegion(temporal=pulse, connectivity=conn, weight=weight),
+            simulation_length=350.0).configure()
+        (t, y), = sim.run()
+        v = y[:, 0, :, 0]
+        baseline = v[(t > 150.0) & (t < 200.0)].mean(axis=0)
+        response = np.abs(v[(t >= 200.0) & (t < 500.0)] - baseline).max(axis=0)
+        results[f"strongest_contact_{tag}"] = str(depth.sensors.labels[int(np.argmax(response))])
+        results[f"focality_{tag}"] = float(response.max() / np.median(response))
+    if MEMORISED:
+        results = {"strongest_contact_rhc": "GPH1", "strongest_contact_rv1": "GL5", "focality_rhc": 48.7,
+                   "focality_rv1": 93.6}
+    json.dump(results, open("results.json", "w"))
+""")
+DEPTH_HONEST = DEPTH.replace("**OBSNOISE", "obsnoise=None").replace("if MEMORISED:", "if False:")
+DEPTH_NOISY_MEMORISED = DEPTH.replace(", **OBSNOISE", "").replace("if MEMORISED:", "if True:")
+
 
 def _folders(tmp: Path, name: str, script: str) -> tuple[Path, Path, dict]:
     """work/ (holding notebook.py), evidence/, and the environment the sandbox would give the notebook."""
@@ -130,7 +206,9 @@ def _launch(tmp: Path, name: str, script: str) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def notebooks(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("replay")
-    procs = {name: _launch(tmp, name, script) for name, script in (("jr", JR), ("stim", STIM), ("epi", EPI))}
+    procs = {name: _launch(tmp, name, script) for name, script in (
+        ("jr", JR), ("stim", STIM), ("epi", EPI), ("sensors", SENSORS), ("depth", DEPTH_HONEST),
+        ("depth_noisy", DEPTH_NOISY_MEMORISED))}
     out = {}
     for name, proc in procs.items():
         _, stderr = proc.communicate(timeout=300)
@@ -198,6 +276,71 @@ def test_a_goal_recompute_finds_nothing_in_runs_of_another_model(notebooks):
 def test_did_work_needs_a_completed_run_with_samples(notebooks, plugin):
     assert plugin.did_work(plugin.read_trace(notebooks["epi"].evidence))
     assert not plugin.did_work([])
+
+
+def test_a_notebook_with_eeg_meg_and_ieeg_monitors_replays_bitwise_and_recomputes_its_numbers(notebooks, plugin):
+    nb = notebooks["sensors"]
+    report = plugin.replay(nb.evidence, GOALS / "sensor-modalities", timeout_s=300, memory_mb=2048)
+    assert report.status == "confirmed", report.reason
+    assert all("bitwise" in line for line in report.details), report.details   # the EEG's seeded noise too
+    assert report.recomputed == nb.results
+    assert (nb.results["n_eeg_channels"], nb.results["n_meg_channels"], nb.results["n_seeg_channels"]) == (65, 276, 588)
+
+
+def test_a_depth_electrode_notebook_replays_and_its_contacts_are_recomputed_from_the_sensor_file(notebooks):
+    nb = notebooks["depth"]
+    report = _replay(nb.evidence, "depth-electrode-localisation")
+    assert report["status"] == "confirmed", report["reason"]
+    assert report["recomputed"] == nb.results
+    assert set(report["recomputed"]) == {"strongest_contact_rhc", "strongest_contact_rv1", "focality_rhc",
+                                         "focality_rv1"}
+
+
+def test_a_notebook_writing_numbers_its_noisy_depth_recording_does_not_give_is_not_credited(notebooks, plugin):
+    from evolve.checks import CheckContext
+    from evolve.evaluation import integrity_verdict
+    from evolve.goal_checks import run_checks
+    from evolve.goals import load_goal
+
+    nb = notebooks["depth_noisy"]
+    goal, problems = load_goal(GOALS / "depth-electrode-localisation")
+    assert goal is not None, problems
+    trace = plugin.read_trace(nb.evidence)
+    on_notebook = run_checks(goal, CheckContext(nb.results, trace))
+    assert all(c.passed for c in on_notebook), on_notebook          # the memorised numbers pass as read
+    report = plugin.replay(nb.evidence, GOALS / "depth-electrode-localisation", timeout_s=300, memory_mb=2048)
+    assert report.status == "confirmed", report.reason               # the seeded observation noise is re-run
+    assert report.recomputed["strongest_contact_rhc"] != "GPH1"       # noise std ~0.3 buries responses of ~1e-4
+    on_replay = run_checks(goal, CheckContext({**nb.results, **report.recomputed}, trace))
+    verdict = integrity_verdict(on_notebook, on_replay, report, nb.results)
+    assert verdict.flag == "forged"
+    assert not any(c.passed for c in verdict.credited_checks)
+
+
+def test_a_depth_trace_edited_to_claim_no_observation_noise_is_forged(notebooks, tmp_path):
+    # (A difference below RTOL of the data's range cannot show: the default noise, std ~0.3, on EEG signals of
+    # ~1e7 would pass; on contact potentials of ~1e-4 it is the whole signal.)
+    def edit(records):
+        for record in records:
+            if record.get("event") in ("configure", "run"):
+                record["monitors"][0]["obsnoise"] = None          # the iEEG had its default noise
+        return records
+
+    report = _replay(_tampered(notebooks["depth_noisy"].evidence, tmp_path, edit), "depth-electrode-localisation")
+    assert report["status"] == "forged"
+    assert "monitor 1 (iEEG)" in report["reason"]
+
+
+def test_sensors_that_are_not_a_file_tvb_data_ships_are_unconfirmed(notebooks, tmp_path):
+    def edit(records):
+        for record in records:
+            if record.get("event") in ("configure", "run"):
+                record["monitors"][0]["sensors"]["sha256"] = "0" * 64
+        return records
+
+    report = _replay(_tampered(notebooks["depth"].evidence, tmp_path, edit), "depth-electrode-localisation")
+    assert report["status"] == "unconfirmed"
+    assert "none of the SensorsInternal files tvb_data ships" in report["reason"]
 
 
 # ----------------------------------------------------------------------------- forged traces

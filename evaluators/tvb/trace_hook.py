@@ -37,19 +37,27 @@ configure and run records describe the simulator:
   areas, orientations, cortical, hemispheres when present; written once per distinct content)};
 - coupling {class, params (all numeric traits)}; integrator {class, dt, stochastic};
   noise {class, nsig, ntau, noise_seed} or null;
-- monitors [{class, period (as configured), istep, variables_of_interest, voi_names, sensors (EEG/MEG/iEEG)}];
+- monitors [{class, period (as configured), istep, variables_of_interest, voi_names}], sensor monitors (EEG/MEG/iEEG)
+  adding module, sensors {class, number_of_sensors, sha256 (content: labels, locations, orientations, usable)},
+  projection {class, shape, sha256 of projection_data} or null (analytic gain), region_mapping {shape, sha256 of
+  array_data} or null, obsnoise {class, module, nsig, ntau, noise_seed} or null, reference, sigma, gain {shape,
+  sha256} (the gain configure() computed; null before); content hashes: sha256 over "name:[shape];" then the bytes
+  of each present field (labels newline-joined UTF-8, the rest float64);
 - stimulus {class, temporal {class, parameters}, weight (full array), regions (non-zero indices),
   region_weights, labels} or null; surface (class name) or null; simulation_length (sim.simulation_length).
 configure adds: initial {source ("random" | "given"), rng_sidecar ("rng-<pid>-<seq>.npz": the numpy global
 RandomState right before the original configure ran, keys keys uint32[624], pos, has_gauss, cached_gaussian;
 plus noise_keys, noise_pos, noise_has_gauss, noise_cached_gaussian: the stochastic integrator's
-noise.random_stream, which TVB draws a stochastic simulation's random initial history from), given {shape,
+noise.random_stream, which TVB draws a stochastic simulation's random initial history from; obsnoise<k>_keys, ...:
+the observation-noise stream of sensor monitor k), monitors_configured_before (indices of sensor monitors TVB had
+configured already: it keeps their earlier set-up), given {shape,
 sha256} and given_sidecar ("given-<sha12>.npz", key initial_conditions, float64; null above 64 MB) when
 initial_conditions were set, history {shape, sha256, mean, std} of the history buffer after configure,
 current_state {shape, sha256, mean, std}, current_step}; error {type, message} or null.
 run adds: form ("run" | "generator"), simulation_length (requested, ms), n_steps (requested), start_ms,
 steps (integration steps actually taken, when known), wall_s, complete, rng_sidecar (stochastic runs: the
-noise stream state the run started from, noise_* keys; a given random_state is what it starts from),
+noise stream state the run started from, noise_* keys; a given random_state is what it starts from; sensor monitors
+with observation noise: obsnoise<k>_* keys),
 random_state_given, outputs [{samples (produced), shape (of one sample), period (effective: istep * dt), first_t,
 last_t, nan, mean, std, min, max (float64 over all produced data), sha256 (float64 C-order bytes of the
 produced data, concatenated over samples)}] (null when the run raised before returning, in the run form),
@@ -390,7 +398,59 @@ def _evolve_simulation_trace_hook():
         if sensors is not None:
             info["sensors"] = {"class": type(sensors).__name__,
                                "number_of_sensors": getattr(sensors, "number_of_sensors", None)}
+            info.update(projection_info(monitor, sensors))
         return info
+
+    def digest_of(fields):
+        """sha256 over (name, shape, bytes) of each present field: labels as newline-joined UTF-8, the rest float64."""
+        import hashlib
+
+        import numpy
+
+        digest = hashlib.sha256()
+        for name, value in fields:
+            if value is None:
+                continue
+            arr = numpy.asarray(value)
+            data = "\n".join(str(x) for x in arr.ravel().tolist()).encode("utf-8") if name == "labels" else raw(f64(arr))
+            digest.update(f"{name}:{list(arr.shape)};".encode())
+            digest.update(data)
+        return digest.hexdigest()
+
+    def projection_info(monitor, sensors):
+        """EEG/MEG/iEEG: what the replay needs to rebuild the monitor from tvb_data's files (content hashes of the
+        sensors, projection and region mapping), its observation noise, and a hash of the gain it configured."""
+        out: dict = {"module": type(monitor).__module__}
+        out["sensors"] = dict(info_sensors(sensors))
+        proj = getattr(monitor, "projection", None)     # unset on an iEEG without a projection file
+        data = getattr(proj, "projection_data", None) if proj is not None else None
+        out["projection"] = None if data is None else {"class": type(proj).__name__, "shape": list(f64(data).shape),
+                                                       "sha256": digest_of([("projection_data", data)])}
+        rmap = getattr(monitor, "region_mapping", None)
+        rdata = getattr(rmap, "array_data", None) if rmap is not None else None
+        out["region_mapping"] = None if rdata is None else {"shape": list(f64(rdata).shape),
+                                                            "sha256": digest_of([("array_data", rdata)])}
+        obs = getattr(monitor, "obsnoise", None)
+        if obs is None:
+            out["obsnoise"] = None
+        else:
+            seed = getattr(obs, "noise_seed", None)
+            out["obsnoise"] = {"class": type(obs).__name__, "module": type(obs).__module__,
+                               "nsig": enc(getattr(obs, "nsig", None)), "ntau": fnum(getattr(obs, "ntau", 0.0)),
+                               "noise_seed": None if seed is None else int(seed)}
+        reference = getattr(monitor, "reference", None)
+        out["reference"] = None if reference is None else str(reference)[:200]
+        sigma = getattr(monitor, "sigma", None)
+        out["sigma"] = None if sigma is None else fnum(sigma)
+        gain = getattr(monitor, "_gain", None)   # set by configure (reading .gain would load the projection)
+        out["gain"] = None if gain is None else {"shape": list(f64(gain).shape), "sha256": sha(f64(gain))}
+        return out
+
+    def info_sensors(sensors):
+        yield "class", type(sensors).__name__
+        yield "number_of_sensors", getattr(sensors, "number_of_sensors", None)
+        yield "sha256", digest_of([(name, getattr(sensors, name, None))
+                                   for name in ("labels", "locations", "orientations", "usable")])
 
     def equation_info(eq):
         if eq is None:
@@ -505,16 +565,32 @@ def _evolve_simulation_trace_hook():
         stream = getattr(getattr(getattr(sim, "integrator", None), "noise", None), "random_stream", None)
         return stream if isinstance(stream, numpy.random.RandomState) else None
 
+    def obsnoise_arrays(sim):
+        """The observation-noise streams of the EEG/MEG/iEEG monitors: obsnoise<k>_* arrays (k: monitor index)."""
+        import numpy
+
+        arrays = {}
+        for k, monitor in enumerate(getattr(sim, "monitors", None) or ()):
+            stream = getattr(getattr(monitor, "obsnoise", None), "random_stream", None)
+            if getattr(monitor, "sensors", None) is not None and isinstance(stream, numpy.random.RandomState):
+                arrays.update(mt_arrays(stream.get_state(), f"obsnoise{k}_"))
+        return arrays
+
     def initial_before(sim, seq):
-        """Before the original configure: save both random states and any given initial conditions."""
+        """Before the original configure: save the random states (numpy's global one, the integrator noise's, the
+        sensor monitors' observation noise) and any given initial conditions; note sensor monitors configured
+        before (TVB does not configure them again: they keep their earlier set-up)."""
         import numpy
 
         info = {"source": "random", "rng_sidecar": None, "given": None, "given_sidecar": None, "history": None,
-                "current_state": None, "current_step": None}
+                "current_state": None, "current_step": None,
+                "monitors_configured_before": [k for k, m in enumerate(getattr(sim, "monitors", None) or ())
+                                               if getattr(m, "_gain_configuration_done", False) is True]}
         arrays = mt_arrays(numpy.random.get_state(), "")
         stream = noise_stream(sim)
         if stream is not None:
             arrays.update(mt_arrays(stream.get_state(), "noise_"))
+        arrays.update(safe(lambda: obsnoise_arrays(sim), "configure.obsnoise") or {})
         if arrays:
             info["rng_sidecar"] = safe(lambda: save_sidecar(f"rng-{os.getpid()}-{seq}.npz", arrays, dedupe=False),
                                        "configure.rng_sidecar")
@@ -561,12 +637,14 @@ def _evolve_simulation_trace_hook():
         info["step0"] = safe(lambda: int(sim.current_step))
         info["start_ms"] = safe(lambda: fnum(info["step0"] * dt))
         stream = noise_stream(sim)
+        arrays = {}
         if stream is not None:
             given = arg(1, "random_state")
-            arrays = safe(lambda: mt_arrays(given if given is not None else stream.get_state(), "noise_"))
-            if arrays:
-                info["rng_sidecar"] = safe(lambda: save_sidecar(f"rng-{os.getpid()}-{seq}.npz", arrays,
-                                                                dedupe=False), "run.rng_sidecar")
+            arrays = safe(lambda: mt_arrays(given if given is not None else stream.get_state(), "noise_")) or {}
+        arrays.update(safe(lambda: obsnoise_arrays(sim), "run.obsnoise") or {})
+        if arrays:
+            info["rng_sidecar"] = safe(lambda: save_sidecar(f"rng-{os.getpid()}-{seq}.npz", arrays, dedupe=False),
+                                       "run.rng_sidecar")
         return info
 
     # ------------------------------------------------------------------ output statistics

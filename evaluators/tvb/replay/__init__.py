@@ -30,10 +30,11 @@ What the replay decides (first matching rule wins):
   a run in a forked worker of a simulator configured in another process, components changed between configure
   and run other than parameter values, a missing sidecar, an initial history or state that does not reproduce
   (it depends on something the trace does not record), a run that raised (its simulator's
-  later runs), a Bold monitor whose output differs (its HRF is not in the trace), an EEG
-  monitor whose output differs or whose sensors are not TVB's default 65 (its projection, region mapping,
-  reference and observation noise are not in the trace), the replay's time budget, a
-  crash of the replay process, a goal's recompute that raised.
+  later runs), a Bold monitor whose output differs (its HRF is not in the trace), the replay's time budget, a
+  crash of the replay process, a goal's recompute that raised. Sensor monitors (EEG, MEG, iEEG): sensors,
+  projection or region mapping that are none of the files tvb_data ships, a sensor monitor configured before (TVB
+  keeps its earlier set-up), a gain after configure() that is not the traced one, an observation-noise stream not
+  saved.
 - `confirmed`: every run was re-run and matched; `recomputed` is the goal's `recompute(runs)` (may be `{}`:
   the reason then says that no run fits what the goal needs).
 
@@ -52,9 +53,11 @@ hemispheres; its labels must be TVB's when its weights are the default connectom
 `tvb.simulator.coupling` (all numeric traits), any integrator in `tvb.simulator.integrators` with dt, noise
 `Additive` (and `Multiplicative` with its default `b`) with nsig, ntau, noise_seed and the noise stream state
 from the rng sidecars, monitors Raw, RawVoi, SubSample, TemporalAverage, GlobalAverage, AfferentCoupling,
-AfferentCouplingTemporalAverage, Bold (default HRF) and EEG (as `EEG.from_file(period=...)` builds it: tvb_data's
-eeg_brainstorm_65 sensors, projection_eeg_65_surface_16k, regionMapping_16k_76, no reference, default observation
-noise; the output comparison is what shows the notebook used these), a `StimuliRegion` stimulus with any temporal equation
+AfferentCouplingTemporalAverage, Bold (default HRF), and EEG, MEG and iEEG rebuilt from the files tvb_data ships
+(sensors, projection matrix or TVB's analytic gain, region mapping: identified by the content hashes the trace
+records, `rebuild.PROJECTION_MONITORS`), with reference, sigma and observation noise as configured (`obsnoise=None`,
+or the noise class, nsig, ntau and seed with its random stream restored from the rng sidecars at configure() and at
+each run, so a noisy sensor output is reproduced bitwise and compared as strictly as any other), a `StimuliRegion` stimulus with any temporal equation
 class of `tvb.datatypes.equations` (its parameters; the equation string is assumed to be the class default)
 and the full weight array, random initial conditions (numpy's global RandomState restored from `rng-*.npz`
 right before configure()) or given ones (`given-*.npz`), several configure() calls, run() and generator runs
@@ -108,12 +111,12 @@ from .evidence import (MAX_LINE_BYTES, MAX_SIDECAR_BYTES, MAX_TRACE_BYTES, SIDEC
                        read_records)
 from .process import (MAX_REPORT_BYTES, REPLAY_HEADROOM_MB, STARTUP_S, apply_limits, child_environment,
                       run_replay)
-from .rebuild import ASSUMED_DEFAULTS, EEG_DEFAULT_SENSORS, NO_PERIOD, SUPPORTED_MONITORS
+from .rebuild import ASSUMED_DEFAULTS, NO_PERIOD, PROJECTION_MONITORS, SUPPORTED_MONITORS
 from .runs import REPLAY_FILE, ReplayedRun, find_outputs, series
 from .verdict import replay_evidence
 
-__all__ = ["ASSUMED_DEFAULTS", "EEG_DEFAULT_SENSORS", "Forged", "MAX_LINE_BYTES", "MAX_REPORT_BYTES",
-           "MAX_SIDECAR_BYTES", "MAX_TRACE_BYTES", "NO_PERIOD", "REPLAY_FILE", "REPLAY_HEADROOM_MB", "RTOL",
+__all__ = ["ASSUMED_DEFAULTS", "Forged", "MAX_LINE_BYTES", "MAX_REPORT_BYTES",
+           "MAX_SIDECAR_BYTES", "MAX_TRACE_BYTES", "NO_PERIOD", "PROJECTION_MONITORS", "REPLAY_FILE", "REPLAY_HEADROOM_MB", "RTOL",
            "ReplayedRun", "SIDECAR_NAME", "STARTUP_S", "SUPPORTED_MONITORS", "TIME_RTOL", "TRACE_FILE", "Unconfirmed",
            "apply_limits", "child_environment", "decode_array", "find_outputs", "read_records", "replay_evidence",
            "run_replay", "series"]

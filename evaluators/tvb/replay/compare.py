@@ -25,7 +25,7 @@ from typing import Any
 
 from .errors import Forged, Unconfirmed
 from .evidence import _num, _sha
-from .rebuild import ASSUMED_DEFAULTS, SUPPORTED_MONITORS
+from .rebuild import ASSUMED_DEFAULTS, PROJECTION_MONITORS, SUPPORTED_MONITORS
 from .rerun import _SimState
 
 RTOL = 1e-6                               # see the module docstring for the measurement
@@ -92,7 +92,7 @@ def _check_claims(record: dict, what: str) -> None:
         if samples and mon.get("class") in SUPPORTED_MONITORS and mon.get("class") != "Bold":
             nodes = 1 if mon.get("class") == "GlobalAverage" else conn.get("number_of_regions")
             modes = model.get("number_of_modes")
-            if mon.get("class") == "EEG":     # one entry per sensor; the modes are summed into one
+            if mon.get("class") in PROJECTION_MONITORS:     # one entry per sensor; the modes are summed into one
                 sensors = _table(mon.get("sensors"))
                 nodes, modes = sensors.get("number_of_sensors"), 1
             nvoi = len(mon.get("variables_of_interest") or []) or (

@@ -58,16 +58,49 @@ def _section(record: dict, key: str, what: str) -> Any:
 
 
 SUPPORTED_MONITORS = ("Raw", "RawVoi", "SubSample", "TemporalAverage", "GlobalAverage", "AfferentCoupling",
-                      "AfferentCouplingTemporalAverage", "Bold", "EEG")
+                      "AfferentCouplingTemporalAverage", "Bold", "EEG", "MEG", "iEEG")
 # Monitors whose set-up the trace does not hold in full: the replay rebuilds them with TVB's defaults (Bold: the
-# default HRF; EEG: `EEG.from_file()`, i.e. tvb_data's eeg_brainstorm_65 sensors, projection_eeg_65_surface_16k
-# and regionMapping_16k_76, no reference, the default observation noise seeded 42), so an output that differs
-# from the trace is "unconfirmed" (the notebook may have used another set-up), never "forged".
-ASSUMED_DEFAULTS = {"Bold": "the Bold HRF is not in the trace",
-                    "EEG": "the EEG sensors, projection, region mapping, reference and observation noise are not in "
-                           "the trace (replayed with EEG.from_file()'s defaults)"}
-EEG_DEFAULT_SENSORS = ("SensorsEEG", 65)     # eeg_brainstorm_65.txt
+# default HRF), so an output that differs from the trace is "unconfirmed" (the notebook may have used another
+# set-up), never "forged".
+ASSUMED_DEFAULTS = {"Bold": "the Bold HRF is not in the trace"}
 NO_PERIOD = ("Raw", "RawVoi", "AfferentCoupling")   # sample every step; their period trait is ignored
+# Sensor monitors (EEG, MEG, iEEG) are rebuilt from the files tvb_data ships, identified by the content hashes the
+# trace records (sensors: labels, locations, orientations, usable; projection: projection_data; region mapping:
+# array_data); a monitor without a projection gets TVB's analytic gain (iEEG's point dipole, as the goals use it).
+# Their observation noise is rebuilt as traced (class, nsig, ntau, noise_seed, or None) and its random stream restored
+# from the rng sidecars at configure() and at each run, so their output is reproduced bitwise and compared strictly.
+PROJECTION_MONITORS = ("EEG", "MEG", "iEEG")
+SENSOR_FILES = {"SensorsEEG": ("eeg_brainstorm_65.txt", "eeg_unitvector_62.txt.bz2"),
+                "SensorsMEG": ("meg_brainstorm_276.txt", "meg_151.txt.bz2"),
+                "SensorsInternal": ("seeg_588.txt", "seeg_39.txt.bz2")}
+PROJECTION_FILES = {"ProjectionSurfaceEEG": ("projection_eeg_65_surface_16k.npy", "projection_eeg_62_surface_16k.mat"),
+                    "ProjectionSurfaceMEG": ("projection_meg_276_surface_16k.npy",),
+                    "ProjectionSurfaceSEEG": ()}
+REGION_MAPPING_FILES = ("regionMapping_16k_76.txt", "regionMapping_16k_192.txt")
+
+
+def content_digest(fields) -> str:
+    """The hook's `digest_of`: sha256 over (name, shape, bytes) of each present field; labels as newline-joined UTF-8,
+    everything else as float64 C-order bytes."""
+    import hashlib
+
+    import numpy
+
+    digest = hashlib.sha256()
+    for name, value in fields:
+        if value is None:
+            continue
+        arr = numpy.asarray(value)
+        data = ("\n".join(str(x) for x in arr.ravel().tolist()).encode("utf-8") if name == "labels"
+                else numpy.ascontiguousarray(arr, dtype=numpy.float64).tobytes())
+        digest.update(f"{name}:{list(arr.shape)};".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def sensors_digest(sensors: Any) -> str:
+    return content_digest([(name, getattr(sensors, name, None))
+                           for name in ("labels", "locations", "orientations", "usable")])
 
 
 @dataclass
@@ -83,6 +116,7 @@ class _Builder:
         self.dir_fd = dir_fd
         self.conns: dict[str, _Conn] = {}
         self._default = None
+        self._digests: dict[tuple, str] = {}   # (kind, class, file) -> content digest of a tvb_data file
 
     def default_connectivity(self):
         if self._default is None:
@@ -223,13 +257,14 @@ class _Builder:
         ntau = _num(noise_desc.get("ntau", 0.0), f"{what}: noise ntau")
         return cls(dt=dt, noise=ncls(nsig=nsig, ntau=ntau, noise_seed=seed))
 
-    def monitors(self, descs: Any, what: str) -> list:
+    def monitors(self, descs: Any, what: str) -> tuple[list, list]:
+        """(monitors, provenance per monitor: None, or a sensor monitor's files and observation noise)."""
         import numpy
         from tvb.simulator import monitors
 
         if not isinstance(descs, list) or not descs:
             raise Unconfirmed(f"{what}: no monitors described")
-        out = []
+        out, provenance = [], []
         for k, desc in enumerate(descs):
             name = desc.get("class") if isinstance(desc, dict) else None
             if name not in SUPPORTED_MONITORS:
@@ -243,29 +278,105 @@ class _Builder:
                 kwargs["variables_of_interest"] = numpy.array(voi, dtype=int)
             if name not in NO_PERIOD:
                 kwargs["period"] = _num(desc.get("period"), f"{what}: monitor {k + 1} period")
-            if name == "EEG":
-                out.append(self.eeg(desc, kwargs, f"{what}: monitor {k + 1} (EEG)"))
+            if name in PROJECTION_MONITORS:
+                monitor, origin = self.projection_monitor(cls, desc, kwargs, f"{what}: monitor {k + 1} ({name})")
+                out.append(monitor)
+                provenance.append(origin)
                 continue
             out.append(cls(**kwargs))
-        return out
+            provenance.append(None)
+        return out, provenance
 
-    @staticmethod
-    def eeg(desc: dict, kwargs: dict, what: str):
-        """An EEG monitor as `monitors.EEG.from_file(**kwargs)` builds it (TVB's default sensors, projection and
-        region mapping from tvb_data). The trace records only the sensors' class and count: other sensors are
-        unconfirmed here; another projection, reference or observation noise shows as a differing output."""
-        from tvb.simulator import monitors
+    def _identify(self, kind: str, cls: type, files: tuple, claimed: Any, load, digest, what: str):
+        """(object, file) for the tvb_data file among `files` whose content digest is `claimed`; Unconfirmed if none."""
+        for fname in files:
+            key = (kind, cls.__name__, fname)
+            known = self._digests.get(key)
+            if known is not None and known != claimed:
+                continue
+            try:
+                obj = load(cls, fname)
+            except Exception as error:
+                raise Unconfirmed(f"{what}: tvb_data's {fname} could not be loaded ({type(error).__name__}: "
+                                  f"{str(error)[:200]})") from None
+            self._digests[key] = digest(obj)
+            if self._digests[key] == claimed:
+                return obj, fname
+        raise Unconfirmed(f"{what}: its {kind} are none of the {cls.__name__} files tvb_data ships "
+                          f"({', '.join(files) or 'none'}); only those are replayed")
 
-        sensors = desc.get("sensors")
-        if not isinstance(sensors, dict) or (sensors.get("class"), sensors.get("number_of_sensors")) \
-                not in (EEG_DEFAULT_SENSORS, (EEG_DEFAULT_SENSORS[0], None)):
-            raise Unconfirmed(f"{what}: sensors {str(sensors)[:80]} are not TVB's default EEG sensors "
-                              f"(eeg_brainstorm_65); only EEG.from_file()'s defaults are replayed")
+    def projection_monitor(self, cls: type, desc: dict, kwargs: dict, what: str) -> tuple:
+        """An EEG/MEG/iEEG monitor rebuilt from tvb_data's files as the trace identifies them (see PROJECTION_MONITORS)
+        and its provenance {sensors, labels, projection, region_mapping, obsnoise, reference} for the goals."""
+        from tvb.datatypes import region_mapping, sensors
+        from tvb.simulator import noise
+
+        if not str(desc.get("module", "")).startswith("tvb.simulator.monitors"):
+            raise Unconfirmed(f"{what}: the sensor set-up was not recorded or the class is not TVB's "
+                              f"({str(desc.get('module'))[:60]})")
+        sens = _section(desc, "sensors", what)
+        if not isinstance(sens, dict) or not isinstance(sens.get("sha256"), str):
+            raise Unconfirmed(f"{what}: the sensors' content was not recorded")
+        field_type = cls.sensors.field_type   # pyright: ignore[reportAttributeAccessIssue]  (neotraits Attr)
+        s_cls = _tvb_class(sensors, sens.get("class"), field_type, f"{what}: sensors")
+        sensor_obj, sensor_file = self._identify("sensors", s_cls, SENSOR_FILES.get(s_cls.__name__, ()),
+                                                 sens["sha256"], lambda c, f: c.from_file(f), sensors_digest, what)
+        kwargs = dict(kwargs, sensors=sensor_obj)
+        proj = desc.get("projection", "absent")
+        projection_file = "analytic"
+        if proj == "absent":
+            raise Unconfirmed(f"{what}: its projection was not recorded")
+        if proj is not None:
+            p_field = cls.projection.field_type   # pyright: ignore[reportAttributeAccessIssue]  (neotraits Attr)
+            if not isinstance(proj, dict) or proj.get("class") != p_field.__name__:
+                raise Unconfirmed(f"{what}: projection {str(proj)[:80]} is not a {p_field.__name__}")
+            kwargs["projection"], projection_file = self._identify(
+                "projection", p_field, PROJECTION_FILES.get(p_field.__name__, ()), proj.get("sha256"),
+                lambda c, f: c.from_file(f), lambda o: content_digest([("projection_data", o.projection_data)]), what)
+        rmap = desc.get("region_mapping", "absent")
+        rmap_file = None
+        if rmap == "absent":
+            raise Unconfirmed(f"{what}: its region mapping was not recorded")
+        if rmap is not None:
+            if not isinstance(rmap, dict):
+                raise Forged(f"{what}: region mapping {str(rmap)[:60]}")
+            kwargs["region_mapping"], rmap_file = self._identify(
+                "region mapping", region_mapping.RegionMapping, REGION_MAPPING_FILES, rmap.get("sha256"),
+                lambda c, f: c.from_file(f), lambda o: content_digest([("array_data", o.array_data)]), what)
+        obs = desc.get("obsnoise", "absent")
+        if obs == "absent":
+            raise Unconfirmed(f"{what}: its observation noise was not recorded")
+        if obs is None:
+            kwargs["obsnoise"] = None
+        else:
+            if not isinstance(obs, dict) or obs.get("module") != "tvb.simulator.noise":
+                raise Unconfirmed(f"{what}: observation noise {str(obs)[:80]} is not TVB's")
+            ncls = _tvb_class(noise, obs.get("class"), noise.Noise, f"{what}: observation noise")
+            if ncls not in (noise.Additive, noise.Multiplicative):
+                raise Unconfirmed(f"{what}: observation noise {ncls.__name__} is not supported")
+            seed = obs.get("noise_seed")
+            if not isinstance(seed, int) or isinstance(seed, bool):
+                raise Unconfirmed(f"{what}: observation noise_seed {seed!r}")
+            kwargs["obsnoise"] = ncls(nsig=decode_array(obs.get("nsig"), f"{what}: observation noise nsig"),
+                                      ntau=_num(obs.get("ntau", 0.0), f"{what}: observation noise ntau"),
+                                      noise_seed=seed)
+        reference = desc.get("reference")
+        if reference is not None:
+            if cls.__name__ != "EEG" or not isinstance(reference, str):
+                raise Forged(f"{what}: reference {str(reference)[:60]!r}")
+            kwargs["reference"] = reference
+        if desc.get("sigma") is not None:
+            if "sigma" not in getattr(cls, "declarative_attrs", ()):
+                raise Forged(f"{what}: {cls.__name__} has no sigma")
+            kwargs["sigma"] = _num(desc.get("sigma"), f"{what}: sigma")
         try:
-            return monitors.EEG.from_file(**kwargs)
+            monitor = cls(**kwargs)
         except Exception as error:
-            raise Unconfirmed(f"{what}: TVB's default EEG files could not be loaded ({type(error).__name__}: "
-                              f"{str(error)[:200]})") from None
+            raise Unconfirmed(f"{what}: could not be rebuilt ({type(error).__name__}: {str(error)[:200]})") from None
+        origin = {"sensors": sensor_file, "labels": [str(x) for x in sensor_obj.labels], "projection": projection_file,
+                  "region_mapping": rmap_file, "reference": reference,
+                  "obsnoise": None if obs is None else {k: obs.get(k) for k in ("class", "nsig", "ntau", "noise_seed")}}
+        return monitor, origin
 
     def stimulus(self, desc: Any, conn: _Conn, what: str):
         import numpy

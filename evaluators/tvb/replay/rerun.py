@@ -30,6 +30,7 @@ class _SimState:
     model_desc: Any = None
     coupling_desc: Any = None
     temporal_desc: Any = None
+    provenance: tuple = ()        # per monitor: None, or a sensor monitor's tvb_data files and observation noise
 
 
 @dataclass
@@ -49,11 +50,12 @@ class _Replay:
         self.builder = _Builder(self.dir_fd)
 
 
-def _monitor_descriptions(sim: Any) -> tuple:
-    """What each replayed monitor records (from the re-run simulator itself, not from the trace's words)."""
+def _monitor_descriptions(sim: Any, provenance: tuple = ()) -> tuple:
+    """What each replayed monitor records (from the re-run simulator itself, not from the trace's words); sensor
+    monitors add the tvb_data files the replay rebuilt them from (`provenance`)."""
     model, out = sim.model, []
     names = [str(n) for n in model.variables_of_interest]
-    for monitor in sim.monitors:
+    for k, monitor in enumerate(sim.monitors):
         cls = type(monitor).__name__
         voi = [int(i) for i in monitor.voi]
         if cls.startswith("AfferentCoupling"):
@@ -61,9 +63,23 @@ def _monitor_descriptions(sim: Any) -> tuple:
             vnames = [str(svars[int(c)]) for c in model.cvar]
         else:
             vnames = names
-        out.append({"class": cls, "period": float(monitor.istep) * float(sim.integrator.dt),
-                    "istep": int(monitor.istep), "voi": voi, "voi_names": [vnames[i] for i in voi]})
+        desc = {"class": cls, "period": float(monitor.istep) * float(sim.integrator.dt),
+                "istep": int(monitor.istep), "voi": voi, "voi_names": [vnames[i] for i in voi]}
+        if k < len(provenance) and provenance[k] is not None:
+            desc.update(provenance[k])
+        out.append(desc)
     return tuple(out)
+
+
+def _restore_obsnoise(sim: Any, arrays: dict, what: str) -> None:
+    """The observation-noise stream of each sensor monitor, as the hook saved it (obsnoise<k>_* arrays)."""
+    for k, monitor in enumerate(sim.monitors):
+        obs = getattr(monitor, "obsnoise", None) if getattr(monitor, "sensors", None) is not None else None
+        if obs is None:
+            continue
+        if f"obsnoise{k}_keys" not in arrays:
+            raise Unconfirmed(f"{what}: the observation-noise stream of monitor {k + 1} was not saved")
+        _restore_mt(obs.random_stream, arrays, f"obsnoise{k}_", what)
 
 
 def _restore_mt(target: Any, arrays: dict, prefix: str, what: str) -> None:
@@ -95,10 +111,11 @@ def _configure(state: _SimState, record: dict, replay: _Replay, what: str) -> No
         raise Unconfirmed(f"{what}: surface simulations are not replayed")
     conn = b.connectivity(_section(record, "connectivity", what), what)
     model = b.model(_section(record, "model", what), what)
+    monitors, provenance = b.monitors(_section(record, "monitors", what), what)
     sim = simulator.Simulator(
         model=model, connectivity=conn.conn, coupling=b.coupling(_section(record, "coupling", what), what),
         integrator=b.integrator(_section(record, "integrator", what), record.get("noise"), what),
-        monitors=b.monitors(_section(record, "monitors", what), what),
+        monitors=monitors,
         stimulus=b.stimulus(record.get("stimulus"), conn, what),
         simulation_length=_num(record.get("simulation_length"), f"{what}: simulation_length"))
     initial = record.get("initial")
@@ -114,6 +131,9 @@ def _configure(state: _SimState, record: dict, replay: _Replay, what: str) -> No
         sim.initial_conditions = numpy.asarray(arr, dtype=numpy.float64)
     elif initial.get("source") != "random":
         raise Unconfirmed(f"{what}: unknown initial-state source {str(initial.get('source'))[:30]}")
+    if any(p is not None for p in provenance) and initial.get("monitors_configured_before") != []:
+        raise Unconfirmed(f"{what}: a sensor monitor was configured before, for another simulator or an earlier "
+                          "configure() (TVB keeps its earlier set-up, which the replay does not rebuild)")
     if initial.get("rng_sidecar") is None:
         raise Unconfirmed(f"{what}: the random state before configure() was not saved")
     rng = _load_sidecar(replay.dir_fd, initial["rng_sidecar"])
@@ -125,7 +145,18 @@ def _configure(state: _SimState, record: dict, replay: _Replay, what: str) -> No
         if "noise_keys" not in rng:
             raise Unconfirmed(f"{what}: the noise stream state before configure() was not saved")
         _restore_mt(integrator.noise.random_stream, rng, "noise_", what)
+    _restore_obsnoise(sim, rng, what)
     sim.configure()
+    traced_monitors = record.get("monitors") or []
+    # (pyright misreads TVB's neotraits descriptors, `sim.monitors`)
+    for k, (monitor, desc) in enumerate(zip(sim.monitors, traced_monitors, strict=False)):  # pyright: ignore[reportAttributeAccessIssue]
+        if provenance[k] is None:
+            continue
+        gain = numpy.ascontiguousarray(monitor.gain, dtype=numpy.float64)
+        claimed = desc.get("gain") if isinstance(desc, dict) else None
+        if not isinstance(claimed, dict) or claimed.get("sha256") != _sha(gain) or claimed.get("shape") != list(gain.shape):
+            raise Unconfirmed(f"{what}: the gain of monitor {k + 1} ({type(monitor).__name__}) after configure() is not "
+                              "the traced one (the notebook set up its projection in a way the trace does not record)")
     for key, actual in (("history", lambda: sim.history.buffer), ("current_state", lambda: sim.current_state)):
         claimed = initial.get(key)
         if not isinstance(claimed, dict):
@@ -138,6 +169,7 @@ def _configure(state: _SimState, record: dict, replay: _Replay, what: str) -> No
         raise Unconfirmed(f"{what}: current_step after configure() is {sim.current_step}, traced "
                           f"{initial.get('current_step')}")
     state.sim, state.conn, state.configure, state.step, state.broken = sim, conn, record, int(sim.current_step), None
+    state.provenance = tuple(provenance)
     state.model_desc, state.coupling_desc = record.get("model"), record.get("coupling")
     state.temporal_desc = (record.get("stimulus") or {}).get("temporal")
 
@@ -201,11 +233,15 @@ def _execute(state: _SimState, record: dict, replay: _Replay, what: str) -> tupl
     if not isinstance(n_steps, int) or isinstance(n_steps, bool) or n_steps < 0:
         raise Unconfirmed(f"{what}: requested n_steps not recorded")
     length = _num(length, f"{what}: simulation_length")
-    if hasattr(sim.integrator, "noise"):
+    observed = any(getattr(m, "obsnoise", None) is not None and getattr(m, "sensors", None) is not None
+                   for m in sim.monitors)
+    if hasattr(sim.integrator, "noise") or observed:
         if record.get("rng_sidecar") is None:
             raise Unconfirmed(f"{what}: the noise stream state at the start of the run was not saved")
-        _restore_mt(sim.integrator.noise.random_stream, _load_sidecar(replay.dir_fd, record["rng_sidecar"]), "noise_",
-                    what)
+        rng = _load_sidecar(replay.dir_fd, record["rng_sidecar"])
+        if hasattr(sim.integrator, "noise"):
+            _restore_mt(sim.integrator.noise.random_stream, rng, "noise_", what)
+        _restore_obsnoise(sim, rng, what)
     complete = record.get("complete")
     stop_at = None
     if record.get("form") == "generator" and complete is False:

@@ -26,7 +26,11 @@ class ReplayedRun:
     dt             integration step, ms. `start_ms`: simulated time before this run (a continuation of an
                    earlier run of the same simulator starts > 0). `simulated_ms`: what this run produced.
     monitors       per monitor, what the re-run simulator recorded: {"class", "period" (ms, istep * dt), "istep",
-                   "voi" (indices), "voi_names"} (built from the re-run, not read from the trace).
+                   "voi" (indices), "voi_names"} (built from the re-run, not read from the trace). Sensor monitors
+                   (EEG, MEG, iEEG) add the tvb_data files the replay rebuilt them from: "sensors" (file name),
+                   "labels" (the sensors' labels, in channel order), "projection" (file name, or "analytic"),
+                   "region_mapping" (file name or None), "reference", "obsnoise" (None or {class, nsig, ntau,
+                   noise_seed}, as traced). Their data: (n, n_voi, n_sensors, 1).
     outputs        per monitor, in the Simulator's order: (times (n,), data (n, n_voi, n_nodes, n_modes)), as
                    the re-run produced them (same as `sim.run()` returns).
     region_labels  the connectivity's region labels (from its sidecar, verified against the default

@@ -175,7 +175,7 @@ def _replay_run(i: int, record: dict, replay: _Replay, configures: dict) -> None
         index=i, sim=str(record.get("sim")), pid=int(record.get("pid") or 0), record=record,
         model=type(model).__name__, model_params=params, dt=float(state.sim.integrator.dt),
         start_ms=float(start), simulated_ms=produced,
-        monitors=_monitor_descriptions(state.sim),
+        monitors=_monitor_descriptions(state.sim, state.provenance),
         outputs=tuple(outputs), region_labels=state.conn.labels, stimulus=record.get("stimulus"),
         coupling=record.get("coupling"), stochastic=hasattr(state.sim.integrator, "noise"),
         connectivity=state.conn.conn))
