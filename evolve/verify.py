@@ -130,7 +130,8 @@ def spread(goal: Goal, plugin: DomainPlugin, settings: EvaluationSettings, workr
 
 
 def key_spreads(runs: list[SeedRun]) -> list[KeySpread]:
-    """Per results key (nested keys joined with '.'), the numeric values across seeds, in key order."""
+    """Per results key (nested keys joined with '.', list items as `key[i]`), the numeric values across seeds, in
+    key order."""
     flat = [_flatten(r.results) if r.results else {} for r in runs]
     keys = sorted({k for f in flat for k in f})
     spreads = []
@@ -141,9 +142,15 @@ def key_spreads(runs: list[SeedRun]) -> list[KeySpread]:
 
 
 def _flatten(value, prefix: str = "") -> dict:
+    """Leaves by path: nested keys joined with '.', list items as `key[i]` (a sweep's values by position)."""
     if isinstance(value, dict):
         out: dict = {}
         for k, v in value.items():
             out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    if isinstance(value, list) and prefix:
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flatten(v, f"{prefix[:-1]}[{i}]."))
         return out
     return {prefix[:-1]: value} if prefix else {}

@@ -32,6 +32,14 @@ def test_spread_of_each_results_key_across_seeds_with_nested_keys_and_gaps():
     assert spreads["label"].values == () and spreads["label"].missing == 3
 
 
+def test_list_valued_results_spread_item_by_item():
+    runs = [SeedRun(0, {"rates": [1.0, 2.0], "sweep": {"g": [0.1, {"r": 3.0}]}}, None, 1.0),
+            SeedRun(1, {"rates": [3.0, 2.0]}, None, 1.0)]
+    spreads = {k.key: k for k in key_spreads(runs)}
+    assert spreads["rates[0]"].values == (1.0, 3.0) and spreads["rates[1]"].values == (2.0, 2.0)
+    assert spreads["sweep.g[1].r"].values == (3.0,) and spreads["sweep.g[1].r"].missing == 1
+
+
 def test_goals_verify_prints_and_saves_every_checks_message(tmp_path, capsys):
     saved = tmp_path / "verify.json"
     code = main(["--config", str(tiny_config(tmp_path)), "goals", "verify", "count-to-three", "--messages",
