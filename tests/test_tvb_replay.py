@@ -184,6 +184,21 @@ DEPTH = PRELUDE + textwrap.dedent("""
                    "focality_rv1": 93.6}
     json.dump(results, open("results.json", "w"))
 """)
+# One MEG monitor object (default observation noise) used by two simulators, as a notebook looping over
+# conditions may do: TVB configures it once and keeps that set-up (gain, sampling) for the second simulator.
+REUSED = PRELUDE + textwrap.dedent("""
+    import numpy as np
+    from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, simulator
+
+    conn = connectivity.Connectivity.from_file()
+    conn.configure()
+    meg = monitors.MEG.from_file(period=1.0)
+    for a, dt in ((0.005, 0.1), (0.01, SECOND_DT)):
+        np.random.seed(1)
+        simulator.Simulator(
+            model=models.Generic2dOscillator(), connectivity=conn, coupling=coupling.Linear(a=np.array([a])),
+            integrator=integrators.HeunDeterministic(dt=dt), monitors=(meg,), simulation_length=30.0).configure().run()
+""")
 DEPTH_HONEST = DEPTH.replace("**OBSNOISE", "obsnoise=None").replace("if MEMORISED:", "if False:")
 DEPTH_NOISY_MEMORISED = DEPTH.replace(", **OBSNOISE", "").replace("if MEMORISED:", "if True:")
 
@@ -208,7 +223,8 @@ def notebooks(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("replay")
     procs = {name: _launch(tmp, name, script) for name, script in (
         ("jr", JR), ("stim", STIM), ("epi", EPI), ("sensors", SENSORS), ("depth", DEPTH_HONEST),
-        ("depth_noisy", DEPTH_NOISY_MEMORISED))}
+        ("depth_noisy", DEPTH_NOISY_MEMORISED), ("reused", REUSED.replace("SECOND_DT", "0.1")),
+        ("reused_dt", REUSED.replace("SECOND_DT", "0.05")))}
     out = {}
     for name, proc in procs.items():
         _, stderr = proc.communicate(timeout=300)
@@ -341,6 +357,18 @@ def test_sensors_that_are_not_a_file_tvb_data_ships_are_unconfirmed(notebooks, t
     report = _replay(_tampered(notebooks["depth"].evidence, tmp_path, edit), "depth-electrode-localisation")
     assert report["status"] == "unconfirmed"
     assert "none of the SensorsInternal files tvb_data ships" in report["reason"]
+
+
+def test_a_sensor_monitor_reused_by_a_second_simulator_replays_bitwise(notebooks):
+    report = _replay(notebooks["reused"].evidence)
+    assert report["status"] == "confirmed", report["reason"]
+    assert all("bitwise" in line for line in report["details"]), report["details"]
+
+
+def test_a_reused_sensor_monitor_that_kept_another_dt_is_unconfirmed_not_forged(notebooks):
+    report = _replay(notebooks["reused_dt"].evidence)
+    assert report["status"] == "unconfirmed", report["reason"]
+    assert "run 2" in report["reason"] and "configured before" in report["reason"]
 
 
 # ----------------------------------------------------------------------------- forged traces

@@ -32,9 +32,9 @@ What the replay decides (first matching rule wins):
   (it depends on something the trace does not record), a run that raised (its simulator's
   later runs), a Bold monitor whose output differs (its HRF is not in the trace), the replay's time budget, a
   crash of the replay process, a goal's recompute that raised. Sensor monitors (EEG, MEG, iEEG): sensors,
-  projection or region mapping that are none of the files tvb_data ships, a sensor monitor configured before (TVB
-  keeps its earlier set-up), a gain after configure() that is not the traced one, an observation-noise stream not
-  saved.
+  projection or region mapping that are none of the files tvb_data ships, a gain after configure() that is not the
+  traced one, an observation-noise stream not saved, and a sensor monitor configured before (reused by another
+  simulator or reconfigured: TVB keeps its earlier set-up, the replay builds it afresh) whose output differs.
 - `confirmed`: every run was re-run and matched; `recomputed` is the goal's `recompute(runs)` (may be `{}`:
   the reason then says that no run fits what the goal needs).
 

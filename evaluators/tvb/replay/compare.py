@@ -125,6 +125,10 @@ def _compare(record: dict, outputs: list, taken: int, state: _SimState, what: st
     for k, ((times, data), claim, monitor) in enumerate(zip(outputs, claimed, state.sim.monitors, strict=False)):
         mname = f"monitor {k + 1} ({type(monitor).__name__})"
         actual = _stats(times, data)
+        reused = state.assumed if k < len(state.provenance) and state.provenance[k] is not None else None
+        if reused and any(claim.get(key) != actual[key] for key in ("samples", "shape", "first_t", "last_t")):
+            raise Unconfirmed(f"{what}: {mname} sampled differently from the re-run (claimed {claim.get('samples')} "
+                              f"samples from {claim.get('first_t')} ms); {reused}")
         if claim.get("samples") != actual["samples"]:
             raise Forged(f"{what}: {mname} claims {claim.get('samples')} samples, the re-run produced "
                          f"{actual['samples']}")
@@ -145,9 +149,10 @@ def _compare(record: dict, outputs: list, taken: int, state: _SimState, what: st
         scale = max(abs(actual["min"]), abs(actual["max"])) if actual["nan"] is False else 0.0
         for key in ("mean", "std", "min", "max"):
             if not _close(claim.get(key), actual[key], scale, RTOL):
-                if type(monitor).__name__ in ASSUMED_DEFAULTS:
+                assumed = ASSUMED_DEFAULTS.get(type(monitor).__name__) or reused
+                if assumed:
                     raise Unconfirmed(f"{what}: {mname} {key} differs from the re-run (claimed {claim.get(key)}, "
-                                      f"re-run {actual[key]!r}); {ASSUMED_DEFAULTS[type(monitor).__name__]}")
+                                      f"re-run {actual[key]!r}); {assumed}")
                 raise Forged(f"{what}: {mname} claims {key} = {claim.get(key)}, the re-run gives {actual[key]!r}")
             c = _num(claim.get(key), "")
             if c == c and actual[key] == actual[key] and c != actual[key]:

@@ -31,6 +31,7 @@ class _SimState:
     coupling_desc: Any = None
     temporal_desc: Any = None
     provenance: tuple = ()        # per monitor: None, or a sensor monitor's tvb_data files and observation noise
+    assumed: str | None = None    # why an output that differs is "unconfirmed" rather than "forged"
 
 
 @dataclass
@@ -131,9 +132,14 @@ def _configure(state: _SimState, record: dict, replay: _Replay, what: str) -> No
         sim.initial_conditions = numpy.asarray(arr, dtype=numpy.float64)
     elif initial.get("source") != "random":
         raise Unconfirmed(f"{what}: unknown initial-state source {str(initial.get('source'))[:30]}")
+    reused = None
     if any(p is not None for p in provenance) and initial.get("monitors_configured_before") != []:
-        raise Unconfirmed(f"{what}: a sensor monitor was configured before, for another simulator or an earlier "
-                          "configure() (TVB keeps its earlier set-up, which the replay does not rebuild)")
+        if not isinstance(initial.get("monitors_configured_before"), list):
+            raise Unconfirmed(f"{what}: whether its sensor monitors were configured before was not recorded")
+        # TVB keeps a reused sensor monitor's earlier set-up (gain, sampling, accumulator): the same as a fresh one's
+        # when the earlier simulator had the same connectivity, dt and model; the replay builds a fresh one.
+        reused = ("a sensor monitor was configured before (another simulator or an earlier configure()): TVB kept "
+                  "its earlier set-up, the replay built it afresh")
     if initial.get("rng_sidecar") is None:
         raise Unconfirmed(f"{what}: the random state before configure() was not saved")
     rng = _load_sidecar(replay.dir_fd, initial["rng_sidecar"])
@@ -169,7 +175,7 @@ def _configure(state: _SimState, record: dict, replay: _Replay, what: str) -> No
         raise Unconfirmed(f"{what}: current_step after configure() is {sim.current_step}, traced "
                           f"{initial.get('current_step')}")
     state.sim, state.conn, state.configure, state.step, state.broken = sim, conn, record, int(sim.current_step), None
-    state.provenance = tuple(provenance)
+    state.provenance, state.assumed = tuple(provenance), reused
     state.model_desc, state.coupling_desc = record.get("model"), record.get("coupling")
     state.temporal_desc = (record.get("stimulus") or {}).get("temporal")
 
