@@ -20,7 +20,8 @@ TrialStatus = Literal["scored", "missing"]  # missing: no score (provider down, 
 # skills (evolve.references; the turn's hints name the files given); "rejected": the reply had no code;
 # "cut": cut off at max_tokens, not executed; "repeated": code already executed, resampled instead
 TurnOutcome = Literal["evaluated", "rejected", "cut", "repeated", "disclosure"]
-StopReason = Literal["", "solved", "max-turns", "cut", "repeated", "prose"]  # why a trial's turns ended ("": none ran)
+# Why a trial's turns ended ("": none ran; "missing": the trial measured nothing, see missing_reason).
+StopReason = Literal["", "solved", "max-turns", "cut", "repeated", "prose", "missing"]
 # what a trial was run as: a population member, the seed, no skills, or a best-of-N sample of the seed
 Condition = Literal["population", "seed", "none", "best-of-n"]
 

@@ -202,10 +202,10 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             else:
                 exchange = _exchange(completion.text, note)
             continue
-        if not draft.ok:
+        if draft.notebook is None:
             rejected += 1
             turn.feedback = render("student_cut_off.md.j2", tokens=completion.record.completion_tokens, code=False) \
-                if cut else draft.reason
+                if cut else (draft.reason or "The reply holds no code.")
             ctx.progress(f"{goal.slug}: turn {number}: no code in the reply"
                          + (f" (cut off at {completion.record.completion_tokens} tokens)" if cut else ""))
             if rejected >= 2:
