@@ -15,7 +15,11 @@ Importing this package is cheap: litellm and xllamacpp are imported only when us
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names for type checkers; at run time they are imported on first use (below)
+    from .provider import register, timings_of
+    from .registry import known_names
 
 __all__ = ["register", "timings_of", "known_names"]
 
