@@ -27,7 +27,8 @@ for step in "${steps[@]}"; do
       $EVOLVE ablate --condition none --condition seed --seeds 2 --split val \
         --archive experiments/ladder/val.duckdb --out experiments/ladder/val.jsonl
       $EVOLVE goals ladder --archive experiments/harness-v3/ablation.duckdb \
-        --archive experiments/2026-12-evidence/evolution.duckdb --archive experiments/ladder/val.duckdb \
+        --archive experiments/2026-12-evidence/evolution.duckdb --archive experiments/ladder/val-thin.duckdb \
+        --archive experiments/ladder/val.duckdb \
         --save goals/ladder.toml ;;
     evidence)  # issue 18 item 5: the evolution arm, then the GEPA arm (each resumes where it stopped)
       rm -f .evolve/STOP
