@@ -150,9 +150,10 @@ def test_the_committed_archives_still_rebuild_every_library_with_its_id(tmp_path
         with Archive.open(copy, snapshots=False) as archive:  # migrated (a copy: the committed file stays as is)
             ids = [r["library_id"] for r in archive.rows("SELECT library_id FROM libraries")]
             assert ids and all(archive.library(i).id == i for i in ids), source
-        con = duckdb.connect(str(copy), read_only=True)
-        assert con.execute("SELECT count(*) FROM skill_files").fetchone() == (0,)
-        con.close()
+        if source.parent.name in ("harness-v3", "2026-12-evidence"):  # written before bundles existed
+            con = duckdb.connect(str(copy), read_only=True)
+            assert con.execute("SELECT count(*) FROM skill_files").fetchone() == (0,)
+            con.close()
 
 
 def test_the_gate_screens_bundled_files_and_refuses_script_clashes():
