@@ -41,6 +41,21 @@ def number(ctx: CheckContext, key: str) -> float | None:
     return float(value)
 
 
+def numbers(ctx: CheckContext, key: str, count: int, per: str) -> tuple[list[float] | None, str | None]:
+    """(the list under `key` as `count` finite floats, None), or (None, a message for the student) naming the
+    key, the count and what each position is (`per`, e.g. "one per coupling strength in [0.1, 0.2]")."""
+    if ctx.results is None:
+        return None, "no results.json was written (write it with json.dump in the notebook)"
+    value: Any = ctx.results.get(key)  # anything the notebook wrote; not iterable or not numbers is refused below
+    try:
+        values = [float(v) for v in value]
+    except (TypeError, ValueError):
+        values = None
+    if values is None or len(values) != count or not all(math.isfinite(v) for v in values):
+        return None, f"results.json '{key}' must be a list of {count} finite numbers ({per}), got {value!r}"
+    return values, None
+
+
 def in_range(name: str, ctx: CheckContext, key: str, low: float, high: float, unit: str) -> CheckResult:
     """Passes when results.json holds a finite number under `key` within [low, high]. The message gives the
     value and whether it is too low or too high, never the bounds."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evolve import notebook as nb_io
-from evolve.checks import CheckContext, CheckResult, at_least, in_range, redact_bounds
+from evolve.checks import CheckContext, CheckResult, at_least, in_range, numbers, redact_bounds
 from evolve.config import EvaluationSettings, ScoreWeights
 from evolve.evaluation import (FEEDBACK_CHARS, evaluate, executed_credit, execution_layout, integrity_verdict,
                                read_results, redacted_checks, score_of)
@@ -450,3 +450,12 @@ def test_eval_command_with_a_judge_reports_its_verdict_and_refuses_self_grading(
     assert main(["eval", str(goal_dir / "reference.py"), "--goal", str(goal_dir), "--workdir",
                  str(tmp_path / "run2"), "--judge", "ollama/qwen2.5-coder:1.5b"]) == 0
     assert "must not grade its own work" in capsys.readouterr().err
+
+
+def test_numbers_reads_a_list_of_finite_numbers_or_says_what_each_position_is():
+    ctx = CheckContext({"rates": [1, 2.5, "3"], "short": [1.0], "nan": [1.0, float("nan"), 2.0], "scalar": 4.0})
+    assert numbers(ctx, "rates", 3, "one per level") == ([1.0, 2.5, 3.0], None)
+    for key in ("short", "nan", "scalar", "absent"):
+        values, message = numbers(ctx, key, 3, "one per level")
+        assert values is None and f"'{key}' must be a list of 3 finite numbers (one per level), got" in message
+    assert numbers(CheckContext(None), "rates", 3, "x")[1].startswith("no results.json was written")

@@ -15,11 +15,10 @@ one (0.040 at k = 15 vs 0.033 at k = 40), so the checks do not require k = 15 to
 Traps: raw (unnormalised) weights, k not converted to 1/ms, or dividing by the number of regions (the coupling's
 docstring says a/N; TVB 2.10 does not divide) all move at least one range.
 """
-import math
 
 from evaluators.tvb.checks import _no_run, swept_values
 from evaluators.tvb.trace import completed_runs
-from evolve.checks import CheckResult
+from evolve.checks import CheckResult, numbers
 
 COUPLINGS = [5.0, 15.0, 40.0]
 SYNCHRONY = [(0.015, 0.09), (0.08, 0.85), (0.82, 0.92)]
@@ -29,16 +28,7 @@ SPEED = 5.701   # mm/ms: mean tract length of the existing connections (57.01 mm
 
 
 def _numbers(ctx, key):
-    if ctx.results is None:
-        return None, "no results.json was written (write it with json.dump in the notebook)"
-    value = ctx.results.get(key)
-    try:
-        values = [float(v) for v in value]
-    except (TypeError, ValueError):
-        values = None
-    if values is None or len(values) != len(COUPLINGS) or not all(math.isfinite(v) for v in values):
-        return None, f"results.json '{key}' must be a list of 3 finite numbers (one per k in {COUPLINGS}), got {value!r}"
-    return values, None
+    return numbers(ctx, key, len(COUPLINGS), f"one per k in {COUPLINGS}")
 
 
 def _ranges(name, ctx, key, ranges, hint, extra=None):

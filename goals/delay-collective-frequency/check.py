@@ -12,10 +12,9 @@ down to about omega / (1 + K_eff * delay). Setting the velocity on the simulator
 every run at 3 mm/ms (1.17 Hz three times; the trace shows one velocity); forgetting the 2 pi in omega gives a
 6.3 Hz natural frequency and other numbers.
 """
-import math
 
 from evaluators.tvb.checks import swept_values
-from evolve.checks import CheckResult
+from evolve.checks import CheckResult, numbers
 
 VELOCITIES = [3.0, 10.0, 30.0]
 FREQUENCY_HZ = [1.176, 3.675, 9.41]
@@ -27,17 +26,7 @@ def _tolerance(f):
 
 
 def _numbers(ctx, key):
-    if ctx.results is None:
-        return None, "no results.json was written (write it with json.dump in the notebook)"
-    value = ctx.results.get(key)
-    try:
-        values = [float(v) for v in value]
-    except (TypeError, ValueError):
-        values = None
-    if values is None or len(values) != len(VELOCITIES) or not all(math.isfinite(v) for v in values):
-        return None, (f"results.json '{key}' must be a list of {len(VELOCITIES)} finite numbers (one per velocity "
-                      f"{VELOCITIES} mm/ms), got {value!r}")
-    return values, None
+    return numbers(ctx, key, len(VELOCITIES), f"one per velocity {VELOCITIES} mm/ms")
 
 
 def frequency_profile(ctx):

@@ -14,7 +14,7 @@ Reference wall time: 35 s under a load of ~10 on the shared 2 cores (11 s of CPU
 import math
 
 from evaluators.tvb.checks import swept_values
-from evolve.checks import CheckResult
+from evolve.checks import CheckResult, numbers
 
 LEVELS = [1.5e-5, 3e-5, 6e-5]
 RATES = [(0.005, 0.03), (0.06, 0.13), (0.25, 0.42)]
@@ -23,17 +23,7 @@ MIN_RATIO = 3.0
 
 
 def _numbers(ctx, key):
-    if ctx.results is None:
-        return None, "no results.json was written (write it with json.dump in the notebook)"
-    value = ctx.results.get(key)
-    try:
-        values = [float(v) for v in value]
-    except (TypeError, ValueError):
-        values = None
-    if values is None or len(values) != len(LEVELS) or not all(math.isfinite(v) for v in values):
-        return None, (f"results.json '{key}' must be a list of {len(LEVELS)} finite numbers (one per noise level "
-                      f"{LEVELS}), got {value!r}")
-    return values, None
+    return numbers(ctx, key, len(LEVELS), f"one per noise level {LEVELS}")
 
 
 def switch_rates(ctx):
