@@ -50,7 +50,7 @@ from . import references, skill_scripts
 from .sandbox import KernelPool
 from .templates import render
 
-HARNESS_VERSION = "5"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
+HARNESS_VERSION = "6"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
 CHARS_PER_TOKEN = 3.5  # Python source, for a BPE tokenizer (Qwen2.5's: 3.3-3.8 on the references)
 
@@ -117,10 +117,16 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     system = render("student_system.md.j2", domain=ctx.plugin.student_role, skills=routed.injected, reads=reads)
     messages = [{"role": "system", "content": system}, {"role": "user", "content": task}]
     scripts = skill_scripts.importable(routed.injected)  # the routed skills' helpers, importable read-only
-    key = trial_key(goal, messages, model, ctx, seed, scripts=skill_scripts.digest(scripts),
-                    reference_files=skill_scripts.digest({k: v.encode() for k, v in offered.items()}))
+    shown = {"scripts": skill_scripts.digest(scripts),
+             "reference_files": skill_scripts.digest({k: v.encode() for k, v in offered.items()})}
+    key = trial_key(goal, messages, model, ctx, seed, **shown, hints=_hint_corpus(library, ctx))
+    # A trial that ended on its first answer never got feedback, so what feedback could quote did not matter:
+    # it is also cached under the key without it, and a library that differs only there reuses it.
+    first_answer_key = trial_key(goal, messages, model, ctx, seed, **shown)
     read: list[tuple[str, str]] = []  # (label, text) of the reference files given so far, in the task from then on
-    cached = _cache_get(ctx.cache_dir, key) if ctx.settings.cache else None
+    cached = None
+    if ctx.settings.cache:
+        cached = _cache_get(ctx.cache_dir, key) or _cache_get(ctx.cache_dir, first_answer_key, FIRST_ANSWER)
     if cached is not None:
         cached.cached = True
         ctx.progress(f"{goal.slug}: cached trial {key[:12]} (score {cached.score})")
@@ -291,6 +297,8 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     result.wall_s = time.monotonic() - started
     if ctx.settings.cache:
         _cache_put(ctx.cache_dir, result)
+        if first_answer_key != key and sum(t.outcome != "disclosure" for t in result.turns) <= 1:
+            _cache_put(ctx.cache_dir, result, first_answer_key, FIRST_ANSWER)
     return result
 
 
@@ -321,6 +329,13 @@ def answer_lines(goal: Goal) -> int:
 
 def _exchange(reply: str, feedback: str) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": reply}, {"role": "user", "content": feedback}]
+
+
+def _hint_corpus(library: Library | None, ctx: TrialContext) -> str:
+    """What feedback turns may quote from the library (see trial_key); "" when there are none to give."""
+    if library is None or ctx.settings.max_turns <= 1 or ctx.settings.hint_bytes <= 0:
+        return ""
+    return repair.hint_corpus_digest(s for s in library if s.role == "student")
 
 
 def _hints(library: Library | None, evaluation: Evaluation, failure: repair.Failure | None,
@@ -376,14 +391,15 @@ def _missing(goal, library, model, seed, reason, started, partial: TrialResult |
 
 
 def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: TrialContext, seed: int,
-              scripts: str = "", reference_files: str = "") -> str:
+              scripts: str = "", reference_files: str = "", hints: str = "") -> str:
     """Hash of what the student saw and how it was asked, plus how the answer is scored.
 
     A mutation that does not change a goal's prompt costs nothing for that goal; a changed check.py,
     goal.toml, score weights or limits makes a new key (the old score would no longer be the right one). So does
     a changed script the notebook could import (`scripts`: evolve.skill_scripts.digest; '' when none, which leaves
     every key of a trial without scripts as it was), and a changed reference file the student could ask for
-    (`reference_files`, likewise)."""
+    (`reference_files`, likewise), and, when turns give feedback, any passage of the library a hint could quote
+    (`hints`: evolve.repair.hint_corpus_digest; a skill that was not routed can still be quoted at turn 2)."""
     role = ctx.client.settings("student")
     scoring = [goal.request, (goal.path / "goal.toml").read_text(), goal.check_path.read_text()]
     material = {
@@ -397,6 +413,8 @@ def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: Trial
         material["scripts"] = scripts
     if reference_files:
         material["references"] = reference_files
+    if hints:
+        material["hints"] = hints
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
@@ -427,20 +445,24 @@ def _squash(line: str) -> str:
     return " ".join(line.split())
 
 
-def _cache_get(cache_dir: Path | None, key: str) -> TrialResult | None:
+FIRST_ANSWER = ".first-answer"  # cache entries of trials that ended on their first answer (see run_trial)
+
+
+def _cache_get(cache_dir: Path | None, key: str, kind: str = "") -> TrialResult | None:
     if cache_dir is None:
         return None
-    path = Path(cache_dir) / f"{key}.json"
+    path = Path(cache_dir) / f"{key}{kind}.json"
     try:
         return TrialResult.from_json(json.loads(path.read_text()))
     except (FileNotFoundError, json.JSONDecodeError, TypeError):
         return None
 
 
-def _cache_put(cache_dir: Path | None, result: TrialResult) -> None:
+def _cache_put(cache_dir: Path | None, result: TrialResult, key: str = "", kind: str = "") -> None:
     if cache_dir is None or result.status != "scored":
         return  # missing trials are never cached: they must be retried
+    name = f"{key or result.key}{kind}"
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    temporary = Path(cache_dir) / f".{result.key}.tmp"
+    temporary = Path(cache_dir) / f".{name}.tmp"
     temporary.write_text(json.dumps(result.to_json()))
-    temporary.replace(Path(cache_dir) / f"{result.key}.json")
+    temporary.replace(Path(cache_dir) / f"{name}.json")

@@ -78,6 +78,27 @@ def test_skill_hints_keep_to_their_budget_and_an_error_nothing_mentions_gets_non
     assert skill_hints([], "TraitTypeError", 10_000) == [] and skill_hints([SKILL], "  ", 10_000) == []
 
 
+PACKAGED = Skill("tvb-results", "Use when writing results.",
+                 "# Results\n\nWrite results.json with `json.dump`.\n\n- Convert numpy values with `float(x)`.\n"
+                 "- Units: TVB times are in ms.\n",
+                 files={"references/errors.md": b"# Errors and fixes\n\n- `TraitTypeError` for `conn.speed = 4.0`: "
+                        b"use `np.array([4.0])`.\n- `AttributeError` for `monitors.BOLD`: it is `monitors.Bold`.\n"
+                        b"  (the class name is CamelCase)\n",
+                        "references/logo.md": b"\xff\xfe not text"})
+
+
+def test_hints_come_from_a_skills_reference_files_too_one_list_item_each():
+    hint, = skill_hints([PACKAGED], "AttributeError: module has no attribute 'BOLD' monitors.BOLD(period=2000)", 10_000)
+    assert hint.label == "tvb-results/references/errors.md: Errors and fixes"
+    assert hint.text.startswith("- `AttributeError`") and "CamelCase" in hint.text and "conn.speed" not in hint.text
+
+
+def test_a_bodys_list_items_are_passages_of_their_own_and_an_undecodable_reference_is_skipped():
+    hints = skill_hints([PACKAGED], "times ms units", 10_000)
+    assert [h.text for h in hints] == ["- Units: TVB times are in ms."] and hints[0].label == "tvb-results: Results"
+    assert skill_hints([PACKAGED], "not text", 10_000) == []
+
+
 def test_a_repair_reply_follows_the_kept_cells_unless_it_repeats_them():
     previous = nb_io.from_reply("```python\n# %%\nimport json\nx = 1\n# %%\ny = x / 0\n# %%\nprint(y)\n```").notebook
     spliced = splice(previous, 1, nb_io.from_reply("```python\n# %%\ny = x / 2\n```").notebook)

@@ -140,6 +140,35 @@ def test_the_library_passage_matching_the_error_goes_into_the_feedback_and_is_re
     assert result.turns[0].hints[0] == "counting-errors: Errors"  # best first; the counting example may follow
 
 
+def test_a_reference_files_list_item_matching_the_error_goes_into_the_feedback(tmp_path, goal):
+    packaged = SKILL.with_files({"references/errors.md": b"# Known errors\n\n- NameError for recrd: the function is "
+                                 b"spelled record(n).\n- Plotting needs matplotlib.\n"})
+    ctx, handler = context(tmp_path, [BROKEN, GOOD])
+    result = run_trial(goal, Library.of([packaged]), seed=1, ctx=ctx)
+    feedback = handler.calls[1][-1]["content"]
+    assert "spelled record(n)" in feedback and "matplotlib" not in feedback
+    assert result.turns[0].hints[0] == "counting/references/errors.md: Known errors" and result.score == 1.0
+
+
+def test_what_feedback_could_quote_from_an_unrouted_skill_is_part_of_the_key_when_turns_give_feedback(tmp_path, goal):
+    unrouted = Skill("plot-colours", "Use when choosing plot colours.", "# Colours\n\nUse viridis.\n",
+                     {"keywords": "colour, palette"})
+    edited = Skill(unrouted.name, unrouted.description, unrouted.body + "\n\nNameError for recrd: spelled record(n).\n",
+                   unrouted.metadata)
+    for turns, differs in ((3, True), (1, False)):
+        ctx, _ = context(tmp_path / str(turns), [BROKEN, GOOD, BROKEN, GOOD], max_turns=turns)
+        first = run_trial(goal, Library.of([SKILL, unrouted]), seed=1, ctx=ctx)
+        second = run_trial(goal, Library.of([SKILL, edited]), seed=1, ctx=ctx)
+        assert first.injected == second.injected == ["counting"]
+        assert (first.key != second.key) is differs and second.cached is not differs
+    # A trial that ended on its first answer got no feedback: a library differing only in what feedback could
+    # quote reuses it.
+    ctx, handler = context(tmp_path / "first", [GOOD])
+    first = run_trial(goal, Library.of([SKILL, unrouted]), seed=1, ctx=ctx)
+    again = run_trial(goal, Library.of([SKILL, edited]), seed=1, ctx=ctx)
+    assert again.cached and again.key == first.key and len(handler.calls) == 1
+
+
 def test_without_skills_or_with_hint_bytes_0_the_feedback_has_no_skill_passages(tmp_path, goal):
     for library, settings in ((None, {}), (Library.of([SKILL, ERRORS]), {"hint_bytes": 0})):
         ctx, handler = context(tmp_path / str(len(settings)), [BROKEN, GOOD], **settings)
