@@ -2,22 +2,22 @@
 # The measurements that need an otherwise idle machine (llama.cpp's speed collapses under any other load), in the
 # order they unblock issues. Each step is resumable: finished trials come back from the trial cache, so stop with
 # Ctrl-C and run this again. Run from the repository root: bash experiments/idle-sitting/run.sh [STEP...]
-# Steps: harness5 packages ladder evidence (default: all four, in that order).
+# Steps: harness6 packages ladder evidence (default: all four, in that order).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVOLVE=.venv/bin/evolve
 SIX=(--goal stimulus-evoked-response --goal conduction-delay --goal connectivity-normalisation --goal wong-wang-fc
      --goal bold-monitor --goal stochastic-vs-deterministic)
-steps=("${@:-harness5 packages ladder evidence}")
+steps=("${@:-harness6 packages ladder evidence}")
 read -r -a steps <<< "${steps[*]}"
 
 for step in "${steps[@]}"; do
   case "$step" in
-    harness5)  # issue 14: the harness-v3 ablation again, same cells, with harness 5 (3 turns)
+    harness6)  # issue 14: the harness-v3 ablation again, same cells, with harness 6 (3 turns)
       $EVOLVE ablate --condition none --condition seed --seeds 3 "${SIX[@]}" \
-        --archive experiments/harness-v5/ablation.duckdb --out experiments/harness-v5/ablation.jsonl
-      $EVOLVE sql --run experiments/harness-v5/ablation.duckdb --query turn_rescue
-      $EVOLVE sql --run experiments/harness-v5/ablation.duckdb --query truncation ;;
+        --archive experiments/harness-v6/ablation.duckdb --out experiments/harness-v6/ablation.jsonl
+      $EVOLVE sql --run experiments/harness-v6/ablation.duckdb --query turn_rescue
+      $EVOLVE sql --run experiments/harness-v6/ablation.duckdb --query truncation ;;
     packages)  # issue 20 item 5: the seed as prose only (the library before packages, 35d1ad3) vs with packages
       rm -rf /tmp/evolve-prose-seed && mkdir -p /tmp/evolve-prose-seed
       git archive 35d1ad3 skills | tar -x -C /tmp/evolve-prose-seed
@@ -34,6 +34,6 @@ for step in "${steps[@]}"; do
       rm -f .evolve/STOP
       $EVOLVE --config configs/evidence.toml run --resume --allow-config-change
       $EVOLVE --config configs/evidence-gepa.toml run ;;
-    *) echo "unknown step '$step' (harness5 packages ladder evidence)" >&2; exit 2 ;;
+    *) echo "unknown step '$step' (harness6 packages ladder evidence)" >&2; exit 2 ;;
   esac
 done
