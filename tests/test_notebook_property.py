@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -119,11 +121,15 @@ _FENCE = re.compile(r"^ {0,3}```")
 
 def _real_replies() -> list[str]:
     replies = []
-    for path in ARCHIVES:
-        with open_for_reading(path) as reader:
-            replies += [r["reply"] for r in reader.rows(
-                "SELECT u.turn.reply AS reply FROM evaluations e, unnest(e.transcript) AS u(turn) "
-                "WHERE u.turn.outcome NOT IN ('disclosure', 'cut') AND u.turn.reply IS NOT NULL")]
+    # Copies: reading an archive of an older schema upgrades it, and the committed files must stay as they are.
+    with tempfile.TemporaryDirectory() as scratch:
+        for source in ARCHIVES:
+            path = Path(scratch) / f"{source.parent.name}-{source.name}"
+            shutil.copyfile(source, path)
+            with open_for_reading(path) as reader:
+                replies += [r["reply"] for r in reader.rows(
+                    "SELECT u.turn.reply AS reply FROM evaluations e, unnest(e.transcript) AS u(turn) "
+                    "WHERE u.turn.outcome NOT IN ('disclosure', 'cut') AND u.turn.reply IS NOT NULL")]
     return replies
 
 
