@@ -39,6 +39,7 @@ from bm25s.tokenization import Tokenized
 import nbformat
 from nbformat import NotebookNode
 
+from . import references
 from .notebook import CODE_LANGUAGES, fences
 from .sandbox.record import strip_ansi
 from .skills import Skill
@@ -178,8 +179,9 @@ def skill_hints(skills: Iterable[Skill], query: str, budget_bytes: int) -> list[
     """The passages of `skills` that best match `query`, best first, within `budget_bytes` in all.
 
     A passage is a paragraph or a list item of a skill's body or text reference file (a fenced code block stays
-    with the paragraph before it), labelled with the heading above it. Ranked by BM25 (Robertson & Zaragoza 2009, as `bm25s` implements it); passages
-    scoring under half the best, or 0, are left out, so an error nothing in the library mentions gets no hint."""
+    with the paragraph before it), labelled with the heading above it. Ranked by BM25 (Robertson & Zaragoza
+    2009, as `bm25s` implements it); passages scoring under half the best, or 0, are left out, so an error nothing
+    in the library mentions gets no hint."""
     passages = [p for skill in skills for p in _skill_passages(skill)]
     if not passages or budget_bytes <= 0 or not query.strip():
         return []
@@ -214,11 +216,8 @@ def hint_corpus_digest(skills: Iterable[Skill]) -> str:
 def _skill_passages(skill: Skill) -> list[tuple[str, str, str, str]]:
     """(skill name, source file, heading, passage) over the body, then each text reference file in path order."""
     out = [(skill.name, "", heading, text) for heading, text in _passages(skill.body)]
-    for path in skill.references:
-        try:
-            text = skill.files[path].decode("utf-8")
-        except UnicodeDecodeError:  # a binary file under references/ is not searchable text
-            continue
+    for label, text in references.offered([skill]).items():  # the text files the student could READ
+        path = label.removeprefix(f"{skill.name}/")
         out += [(skill.name, path, heading, passage) for heading, passage in _passages(text)]
     return out
 

@@ -129,7 +129,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         cached = _cache_get(ctx.cache_dir, key) or _cache_get(ctx.cache_dir, first_answer_key, FIRST_ANSWER)
     if cached is not None:
         cached.cached = True
-        ctx.progress(f"{goal.slug}: cached trial {key[:12]} (score {cached.score})")
+        ctx.progress(f"{goal.slug}: cached trial {cached.key[:12]} (score {cached.score})")
         return cached
 
     result = TrialResult(key=key, goal=goal.slug, split=goal.split, library_id=library.id if library else None,
