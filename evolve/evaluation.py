@@ -76,6 +76,7 @@ class Evaluation:
     results: dict[str, Any] | None = None
     trace: list[dict[str, Any]] = field(default_factory=list)
     feedback: str = ""  # what the student and the mutator read: redacted and capped
+    summary: str = ""  # the plugin's trace summary as feedback shows it (a crash's focused feedback quotes it)
     workdir: Path | None = None  # the notebook's folder (folder/work)
     notebook: Any = field(default=None, repr=False)  # the executed notebook, with outputs
     folder: Path | None = None  # the execution folder (work/, evidence/, notebook.ipynb)
@@ -420,6 +421,7 @@ def _judge(evaluation: Evaluation, record: ExecutionRecord, notebook: NotebookNo
         evaluation.integrity, evaluation.score = verdict.reason, 0.0
     else:
         evaluation.score = score_of(weights, credit.credited, verdict.credited_checks, evaluation.pitfalls)
+    evaluation.summary = _clip(str(summary or ""), SUMMARY_CHARS)
     evaluation.feedback = feedback_text(evaluation, results_problem, credit, verdict, summary)
     evaluation.checks_s = time.monotonic() - begun - evaluation.replay_s
     return evaluation

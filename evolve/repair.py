@@ -22,6 +22,16 @@ Contract (pure functions; nothing here executes code or calls a model):
   failing one are kept and the reply's cells follow them, unless the reply is itself a whole notebook (it
   repeats at least half of the kept cells' code lines), which is then run as it is.
   `Splice.kept` says how many cells were kept from the last notebook (0: the reply was run as it is).
+- `split_at_failure(notebook, failure)` → (notebook, failure) with the failing cell cut in two before the top-level
+  statement that failed: the lines above it ran and become their own cell, kept like any cell before a failure,
+  so a one-cell notebook (what small models write) is repaired from its failing statement on, not rewritten
+  whole. None when the statement is the cell's first, the line is unknown, or the cell does not parse. Running
+  the split notebook is running the same code (a kernel does not care where cells break).
+- `replace(previous, error_cell, reply)` → for an unlabelled reply to a request for the failing cell alone: that
+  cell is replaced by the reply's cells and every other cell is kept, unless the reply is a whole notebook (the
+  same test as `splice`).
+- `code_key(notebook)` → the notebook's code lines without blank lines or cell breaks: two notebooks with the same
+  key run the same code (a reply that only re-cuts cells is a repeat).
 - `to_percent(notebook)` → the notebook as py:percent text, code cells numbered (`# %% cell 2`) as the feedback
   numbers them (what the student is shown of its last notebook).
 """
@@ -321,6 +331,65 @@ def patch(previous: NotebookNode, reply: str) -> Splice | None:
 def splice(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Splice:
     """The notebook to run after a repair request (see the module contract)."""
     kept_cells = list(previous.cells[:error_cell])
+    whole = _whole_notebook(kept_cells, reply)
+    if whole is not None:
+        return whole
+    merged = nbformat.v4.new_notebook()
+    merged.metadata = previous.get("metadata", {})
+    merged.cells = [_fresh(c) for c in kept_cells] + [_fresh(c) for c in reply.cells]
+    return Splice(merged, len(kept_cells), f"kept the {len(kept_cells)} cells before the failing one")
+
+
+def split_at_failure(notebook: NotebookNode, failure: Failure) -> tuple[NotebookNode, Failure] | None:
+    """The notebook with the failing cell cut before its failing top-level statement (see the module contract)."""
+    if failure.line is None:
+        return None
+    source = _text(notebook.cells[failure.index].get("source", ""))
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):  # IPython magics, or code that never ran as parsed
+        return None
+    starts = [min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) for node in tree.body]
+    start = max((line for line in starts if line <= failure.line), default=None)
+    if start is None or start == starts[0]:
+        return None
+    lines = source.splitlines()
+    head, tail = "\n".join(lines[:start - 1]).rstrip(), "\n".join(lines[start - 1:])
+    split = nbformat.v4.new_notebook()
+    split.metadata = notebook.get("metadata", {})
+    split.cells = [_fresh(c) for c in notebook.cells[:failure.index]] + [
+        nbformat.v4.new_code_cell(head), nbformat.v4.new_code_cell(tail)] + [
+        _fresh(c) for c in notebook.cells[failure.index + 1:]]
+    line = failure.line - start + 1
+    earlier = [_text(c.get("source", "")) for c in split.cells[:failure.index + 1] if c.get("cell_type") == "code"]
+    tail_lines = tail.splitlines()
+    return split, Failure(cell=failure.cell + 1, index=failure.index + 1, line=line,
+                          line_text=failure.line_text, excerpt=_excerpt(tail_lines, line),
+                          error_head=failure.error_head, defined=names_defined(earlier), first=False)
+
+
+def replace(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Splice:
+    """The last notebook with its failing cell replaced by the reply's cells (see the module contract)."""
+    whole = _whole_notebook(previous.cells[:error_cell], reply)
+    if whole is not None:
+        return whole
+    merged = nbformat.v4.new_notebook()
+    merged.metadata = previous.get("metadata", {})
+    others = [_fresh(c) for c in previous.cells[:error_cell]], [_fresh(c) for c in previous.cells[error_cell + 1:]]
+    merged.cells = others[0] + [_fresh(c) for c in reply.cells] + others[1]
+    kept = len(others[0]) + len(others[1])
+    return Splice(merged, kept, f"replaced the failing cell, kept {kept} cells")
+
+
+def code_key(notebook: NotebookNode) -> str:
+    """The notebook's code as one text without blank lines or cell breaks (see the module contract)."""
+    return "\n".join(line.rstrip() for cell in notebook.cells if cell.get("cell_type") == "code"
+                     for line in _text(cell.get("source", "")).splitlines() if line.strip())
+
+
+def _whole_notebook(kept_cells: list[NotebookNode], reply: NotebookNode) -> Splice | None:
+    """The reply as the whole notebook when it repeats at least half of the kept cells' code lines (or nothing
+    is kept); None when it is a part to put in place."""
     kept_lines = _distinctive(_text(c.get("source", "")) for c in kept_cells if c.get("cell_type") == "code")
     if not kept_cells or not kept_lines:
         return Splice(reply, 0, "nothing before the failing cell to keep")
@@ -328,10 +397,7 @@ def splice(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Spli
     repeated = sum(line in reply_lines for line in kept_lines) / len(kept_lines)
     if repeated >= 0.5:
         return Splice(reply, 0, f"the reply repeats {repeated:.0%} of the kept cells: taken as the whole notebook")
-    merged = nbformat.v4.new_notebook()
-    merged.metadata = previous.get("metadata", {})
-    merged.cells = [_fresh(c) for c in kept_cells] + [_fresh(c) for c in reply.cells]
-    return Splice(merged, len(kept_cells), f"kept the {len(kept_cells)} cells before the failing one")
+    return None
 
 
 def _fresh(cell: NotebookNode) -> NotebookNode:

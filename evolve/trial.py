@@ -8,9 +8,13 @@ a notebook ran, which the student sees, never the hidden checks). The answer's s
   reply cut off at it is never executed (outcome "cut") and the student is asked for a shorter one.
 - A notebook that fails in a cell gets feedback naming the cell, the line, the error and what the cells before it
   defined, plus the library's passages that match the error (none without skills); with `repair = "cells"` the
-  student answers with the failing cell and those after it, and the cells before it are kept.
+  student answers with the failing cell and those after it, and the cells before it are kept. There, a crash's
+  feedback is focused: the failure, what was simulated, the hints, the request; not the traceback again nor the
+  checks that only say results.json is missing. The failing cell is cut before its failing statement first
+  (`repair.split_at_failure`), so the lines that ran are kept and a one-cell notebook is repaired, not rewritten.
 - A reply whose code was already executed is not run again: the request is resampled with another seed and a
-  higher temperature (outcome "repeated"; it uses a turn).
+  higher temperature (outcome "repeated"; it uses a turn). After a crash (with `repair = "cells"`) the resample
+  shows only the failing cell and asks for that cell alone (the 1.5B re-sends a whole notebook it is shown).
 - Each call sees the system prompt and task, then only the last exchange (the last notebook as run, and its
   feedback), so prompts stay the same size over turns and the cached prefix is shared.
 It stops when solved, when the turns are spent, or when the student answers with prose twice.
@@ -36,6 +40,7 @@ from collections.abc import Callable
 
 from . import notebook as nb_io
 from . import repair
+from .checks import redact_bounds
 from .config import EvaluationSettings, ScoreWeights, TrialSettings
 from .cores import NOTEBOOK_UNITS, CoreBudget, weight_of_model
 from .evaluation import Evaluation, evaluate, notebook_limits
@@ -50,7 +55,7 @@ from . import references, skill_scripts
 from .sandbox import KernelPool
 from .templates import render
 
-HARNESS_VERSION = "6"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
+HARNESS_VERSION = "7"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
 CHARS_PER_TOKEN = 3.5  # Python source, for a BPE tokenizer (Qwen2.5's: 3.3-3.8 on the references)
 
@@ -148,6 +153,8 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     failure: repair.Failure | None = None
     seen_code: set[str] = set()
     previous_code, rejected, resamples, repeat_pending = None, 0, 0, False
+    hints: list[repair.Hint] = []  # the last feedback's hints (a focused resample repeats them)
+    cell_only = False  # the pending request asked for the failing cell alone
     trial_dir: Path | None = None
     for number in range(1, ctx.settings.max_turns + 1):
         call = {"model": model, "seed": seed, "max_tokens": max_tokens}
@@ -224,18 +231,28 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             # A reply with `# %% cell N` labels patches the last notebook; an unlabelled answer to a failure
             # continues the cells that ran (unless it is a whole notebook). Either way nothing is rewritten twice.
             patched = repair.patch(executed_notebook, completion.text)
-            if patched is None and failure is not None and not failure.first:
+            if patched is None and failure is not None and cell_only:
+                patched = repair.replace(executed_notebook, failure.index, notebook)
+            elif patched is None and failure is not None and not failure.first:
                 patched = repair.splice(executed_notebook, failure.index, notebook)
             if patched is not None:
                 notebook, turn.kept_cells = patched.notebook, patched.kept
         code = nb_io.code_text(notebook)
-        if code in seen_code:
-            # Executing it again would teach nothing: resample the same request (another seed, hotter).
+        if repair.code_key(notebook) in seen_code:
+            # Executing it again would teach nothing: resample (another seed, hotter), after a crash with the
+            # failing cell alone in view, so the student cannot copy back the notebook it was shown.
             turn.outcome, result.stop_reason = "repeated", "repeated"
             resamples, repeat_pending = resamples + 1, True
-            ctx.progress(f"{goal.slug}: turn {number}: the reply repeats code already run; resampling")
+            if failure is not None and executed_notebook is not None and ctx.settings.repair == "cells":
+                source = "".join(executed_notebook.cells[failure.index].get("source", ""))
+                exchange = _exchange(f"```python\n# %% cell {failure.cell}\n{source.rstrip()}\n```",
+                                     render("student_repeat.md.j2", failure=failure, hints=hints))
+                cell_only = True
+            ctx.progress(f"{goal.slug}: turn {number}: the reply repeats code already run; resampling"
+                         + (f" with cell {failure.cell} alone" if cell_only and failure is not None else ""))
             continue
-        seen_code.add(code)
+        cell_only = False
+        seen_code.add(repair.code_key(notebook))
         previous_code = code
         ctx.progress(f"{goal.slug}: turn {number}: executing the notebook"
                      + (f" (its first {turn.kept_cells} cells kept from the last one)" if turn.kept_cells else ""))
@@ -270,10 +287,17 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             break
         failure = None if evaluation.executed else \
             repair.locate_failure(evaluation.notebook, evaluation.error_cell, evaluation.error)
+        cells = ctx.settings.repair == "cells"
+        split = repair.split_at_failure(notebook, failure) if cells and failure is not None else None
+        if split is not None:  # the lines that ran become their own cell, kept by the repair
+            notebook, failure = split
+            executed_notebook = notebook
         hints = _hints(library, evaluation, failure, ctx.settings.hint_bytes)
         turn.hints = [hint.label for hint in hints]
         turn.feedback = render("student_feedback.md.j2", feedback=evaluation.feedback, notes=notes, failure=failure,
-                               hints=hints, cells=ctx.settings.repair == "cells")
+                               hints=hints, cells=cells, crash=cells and failure is not None, split=split is not None,
+                               evaluation=evaluation,
+                               integrity=redact_bounds(evaluation.integrity) if evaluation.integrity else None)
         exchange = _exchange(f"```python\n{repair.to_percent(notebook)}```", turn.feedback)
     else:
         last = result.turns[-1].outcome if result.turns else ""

@@ -2,7 +2,8 @@
 import nbformat
 
 from evolve import notebook as nb_io
-from evolve.repair import labelled_cells, locate_failure, names_defined, patch, skill_hints, splice, to_percent
+from evolve.repair import (code_key, labelled_cells, locate_failure, names_defined, patch, replace, skill_hints,
+                           splice, split_at_failure, to_percent)
 from evolve.skills import Skill
 
 
@@ -135,3 +136,46 @@ def test_a_labelled_reply_replaces_its_cells_inserts_unlabelled_ones_after_them_
     assert patch(previous, "```python\nx = 2\n```") is None  # no label: not a patch
     early = patch(previous, "```python\nimport math\n# %% cell 3\nprint(math.pi)\n```")
     assert nb_io.code_cells(early.notebook) == ["import json", "x = 1 / 0", "import math", "print(math.pi)"]
+
+
+def _failed(sources: list[str], index: int, line: int):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    error = f"NameError: boom\nCell In[{index + 1}], line {line}"
+    return notebook, locate_failure(notebook, index, error)
+
+
+def test_a_cell_is_split_before_the_top_level_statement_that_holds_the_failing_line():
+    source = "import math\nx = 1\nfor i in range(3):\n    x += i\n    y = bad(x)\nprint(x)"
+    notebook, failure = _failed(["a = 0", source, "print('after')"], 1, 5)
+    split, moved = split_at_failure(notebook, failure)
+    assert nb_io.code_cells(split) == ["a = 0", "import math\nx = 1", "for i in range(3):\n    x += i\n"
+                                       "    y = bad(x)\nprint(x)", "print('after')"]
+    assert (moved.cell, moved.index, moved.line, moved.first) == (3, 2, 3, False)
+    assert "-->   3 |     y = bad(x)" in moved.excerpt and moved.defined == ("a", "math", "x")
+    assert code_key(split) == code_key(notebook)  # the same code, cut differently
+
+
+def test_a_cell_is_not_split_when_its_first_statement_failed_or_it_does_not_parse_or_no_line_is_known():
+    notebook, failure = _failed(["x = bad(\n    1)\ny = 2"], 0, 2)
+    assert split_at_failure(notebook, failure) is None  # line 2 belongs to the first statement
+    notebook, failure = _failed(["%matplotlib inline\nx = 1\ny = bad(x)"], 0, 3)
+    assert split_at_failure(notebook, failure) is None
+    notebook, _ = _failed(["x = 1\ny = bad(x)"], 0, 2)
+    assert split_at_failure(notebook, locate_failure(notebook, 0, "timeout: notebook exceeded 9 s")) is None
+
+
+def test_a_decorated_function_is_split_before_its_decorator():
+    notebook, failure = _failed(["x = 1\n@wrap\ndef f():\n    pass"], 0, 2)
+    split, _ = split_at_failure(notebook, failure)
+    assert nb_io.code_cells(split) == ["x = 1", "@wrap\ndef f():\n    pass"]
+
+
+def test_replace_puts_the_reply_in_place_of_the_failing_cell_and_keeps_the_cells_after_it():
+    previous = nbformat.v4.new_notebook()
+    previous.cells = [nbformat.v4.new_code_cell(s) for s in ("import json\nx = 1", "y = bad(x)", "print(y)")]
+    replaced = replace(previous, 1, nb_io.from_reply("```python\ny = x / 2\n```").notebook)
+    assert nb_io.code_cells(replaced.notebook) == ["import json\nx = 1", "y = x / 2", "print(y)"]
+    assert replaced.kept == 2
+    whole = replace(previous, 1, nb_io.from_reply("```python\nimport json\nx = 1\ny = 2\n```").notebook)
+    assert whole.kept == 0 and nb_io.code_cells(whole.notebook) == ["import json\nx = 1\ny = 2"]

@@ -46,7 +46,10 @@ def test_feedback_turn_fixes_a_broken_notebook(tmp_path, goal):
     assert result.score == 1.0 and [t.outcome for t in result.turns] == ["evaluated", "evaluated"]
     assert result.turns[0].error.startswith("NameError")
     feedback = handler.calls[1][-1]["content"]
-    assert "NameError" in feedback and "recrd" in feedback and "Checks: 0 of 2 passed." in feedback
+    assert "FAILED in cell 1, line 1" in feedback and "NameError" in feedback and "recrd" in feedback
+    # focused on the crash: no traceback shown twice, no checks that only say results.json is missing
+    assert "Traceback" not in feedback and "Checks:" not in feedback and "no results.json was written" in feedback
+    assert "What was simulated before it failed:" in feedback
 
 
 def test_prose_is_rejected_then_twice_stops_with_score_zero(tmp_path, goal):
@@ -66,7 +69,7 @@ def test_a_reply_cut_off_inside_its_code_block_is_told_so(tmp_path, goal):
 
 
 def test_a_repeated_reply_is_not_run_again_but_resampled_with_another_seed_and_a_higher_temperature(tmp_path, goal):
-    ctx, handler = context(tmp_path, [BROKEN, BROKEN, GOOD])
+    ctx, handler = context(tmp_path, [BROKEN, BROKEN, GOOD], repair="whole")  # (cells: see the focused resample)
     result = run_trial(goal, None, seed=1, ctx=ctx)
     assert [t.outcome for t in result.turns] == ["evaluated", "repeated", "evaluated"]
     assert [t.resample for t in result.turns] == [0, 0, 1] and result.score == 1.0
@@ -94,7 +97,7 @@ def test_a_failing_cell_is_named_with_its_line_and_what_ran_before_it_and_an_unl
     ctx, handler = context(tmp_path, [TWO_CELLS, FIXED_CELL])
     result = run_trial(goal, None, seed=1, ctx=ctx)
     feedback = handler.calls[1][-1]["content"]
-    assert "It failed in cell 2, line 1:" in feedback and "--> " in feedback and "recrd" in feedback
+    assert "FAILED in cell 2, line 1," in feedback and "--> " in feedback and "recrd" in feedback
     assert "they defined: json, base" in feedback and "only the cells you change" in feedback
     assert result.score == 1.0 and [t.kept_cells for t in result.turns] == [0, 1]
 
@@ -117,6 +120,44 @@ def test_a_repair_reply_that_repeats_the_earlier_cells_is_run_as_the_whole_noteb
     ctx, _ = context(tmp_path, [TWO_CELLS, whole])
     result = run_trial(goal, None, seed=1, ctx=ctx)
     assert result.score == 1.0 and [t.kept_cells for t in result.turns] == [0, 0]
+
+
+ONE_CELL = ("```python\nimport json\nbase = 0\nfor n in (1, 2):\n    base += 0\n"
+            "total = base + sum(recrd(n) for n in (1, 2, 3))\njson.dump({'total': total}, open('results.json', 'w'))\n```")
+TAIL_FIXED = ("```python\n# %% cell 2\ntotal = base + sum(record(n) for n in (1, 2, 3))\n"
+              "json.dump({'total': total}, open('results.json', 'w'))\n```")
+
+
+def test_a_one_cell_notebook_is_cut_before_its_failing_statement_and_the_lines_that_ran_are_kept(tmp_path, goal):
+    ctx, handler = context(tmp_path, [ONE_CELL, TAIL_FIXED])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    shown, feedback = handler.calls[1][2]["content"], handler.calls[1][-1]["content"]
+    assert "# %% cell 1\nimport json\nbase = 0\nfor n in (1, 2):\n    base += 0\n\n# %% cell 2\ntotal" in shown
+    assert "FAILED in cell 2, line 1" in feedback and "they are cell 1 now" in feedback
+    assert "they defined: json, base, n" in feedback and "Fix cell 2 (line 1 raised the error)" in feedback
+    assert result.score == 1.0 and [t.kept_cells for t in result.turns] == [0, 1]
+
+
+def test_a_repeat_after_a_crash_is_resampled_with_the_failing_cell_alone_and_its_answer_replaces_that_cell(
+        tmp_path, goal):
+    fixed_alone = "```python\ntotal = base + sum(record(n) for n in (1, 2, 3))\n" \
+                  "json.dump({'total': total}, open('results.json', 'w'))\n```"
+    ctx, handler = context(tmp_path, [ONE_CELL, ONE_CELL, fixed_alone])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert [t.outcome for t in result.turns] == ["evaluated", "repeated", "evaluated"]
+    shown, asked = handler.calls[2][2]["content"], handler.calls[2][-1]["content"]
+    assert shown.startswith("```python\n# %% cell 2\ntotal = base + sum(recrd") and "import json" not in shown
+    assert "would run the same code again" in asked and "with cell 2 only" in asked and "NameError" in asked
+    assert handler.params[2]["seed"] != 1  # still a resample
+    assert result.score == 1.0 and result.turns[2].kept_cells == 1
+
+
+def test_a_reply_that_only_recuts_the_cells_of_code_already_run_is_a_repeat(tmp_path, goal):
+    recut = "```python\n# %% cell 2\ntotal = base + sum(recrd(n) for n in (1, 2, 3))\n" \
+            "json.dump({'total': total}, open('results.json', 'w'))\n```"
+    ctx, _ = context(tmp_path, [ONE_CELL, recut, TAIL_FIXED])
+    result = run_trial(goal, None, seed=1, ctx=ctx)
+    assert [t.outcome for t in result.turns] == ["evaluated", "repeated", "evaluated"] and result.score == 1.0
 
 
 def test_with_repair_whole_the_student_is_asked_for_the_complete_notebook(tmp_path, goal):
