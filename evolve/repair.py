@@ -30,6 +30,13 @@ Contract (pure functions; nothing here executes code or calls a model):
 - `replace(previous, error_cell, reply)` → for an unlabelled reply to a request for the failing cell alone: that
   cell is replaced by the reply's cells and every other cell is kept, unless the reply is a whole notebook (the
   same test as `splice`).
+- `failing_statement(notebook, failure)` → the source of the top-level statement of the failing cell that holds
+  the failing line (all its lines), or None when the line is unknown or the cell does not parse.
+- `replace_statement(previous, failure, reply)` → for an answer to a request for that statement alone: the reply's
+  code replaces the statement, and the statements right after it that bind only names the reply binds too (the
+  reply rewrote them as well) are dropped; everything else is kept. A reply that repeats at least half of the
+  other lines of the cell and the cells before it is a rewrite, handled as `replace` does. None when the
+  statement cannot be found (the caller falls back to `replace`).
 - `code_key(notebook)` → the notebook's code lines without blank lines or cell breaks: two notebooks with the same
   key run the same code (a reply that only re-cuts cells is a repeat).
 - `to_percent(notebook)` → the notebook as py:percent text, code cells numbered (`# %% cell 2`) as the feedback
@@ -379,6 +386,64 @@ def replace(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Spl
     merged.cells = others[0] + [_fresh(c) for c in reply.cells] + others[1]
     kept = len(others[0]) + len(others[1])
     return Splice(merged, kept, f"replaced the failing cell, kept {kept} cells")
+
+
+def _statement_span(source: str, line: int | None) -> tuple[list[ast.stmt], int] | None:
+    """The cell's top-level statements and the index of the one holding `line`; None when unknown."""
+    if line is None:
+        return None
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        return None
+    for k, node in enumerate(body):
+        if _start(node) <= line <= (node.end_lineno or node.lineno):
+            return body, k
+    return None
+
+
+def _start(node: ast.stmt) -> int:
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+
+
+def failing_statement(notebook: NotebookNode, failure: Failure) -> str | None:
+    """The failing top-level statement's source (see the module contract)."""
+    source = _text(notebook.cells[failure.index].get("source", ""))
+    found = _statement_span(source, failure.line)
+    if found is None:
+        return None
+    body, k = found
+    return "\n".join(source.splitlines()[_start(body[k]) - 1:body[k].end_lineno or body[k].lineno])
+
+
+def replace_statement(previous: NotebookNode, failure: Failure, reply: NotebookNode) -> Splice | None:
+    """The last notebook with the failing statement replaced by the reply (see the module contract)."""
+    source = _text(previous.cells[failure.index].get("source", ""))
+    found = _statement_span(source, failure.line)
+    if found is None:
+        return None
+    body, k = found
+    lines = source.splitlines()
+    start, end = _start(body[k]), body[k].end_lineno or body[k].lineno
+    written = "\n".join(_text(c.get("source", "")) for c in reply.cells if c.get("cell_type") == "code").strip("\n")
+    others = _distinctive(_text(c.get("source", "")) for c in previous.cells[:failure.index]
+                          if c.get("cell_type") == "code") + _distinctive(["\n".join(lines[:start - 1] + lines[end:])])
+    written_lines = set(_distinctive([written]))
+    if others and sum(line in written_lines for line in others) / len(others) >= 0.5:
+        return replace(previous, failure.index, reply)  # the reply rewrote the cell (or the notebook)
+    bound = set(names_defined([written]))
+    after, cut = k + 1, end
+    while after < len(body) and (names := set(_bound(body[after]))) and names <= bound:
+        cut = body[after].end_lineno or body[after].lineno  # the reply rewrote it too: `t2, y2 = ...` after `t1, y1`
+        after += 1
+    rest = lines[cut:]
+    cell = nbformat.v4.new_code_cell("\n".join(lines[:start - 1] + written.splitlines() + rest))
+    merged = nbformat.v4.new_notebook()
+    merged.metadata = previous.get("metadata", {})
+    merged.cells = [_fresh(c) for c in previous.cells[:failure.index]] + [cell] + [
+        _fresh(c) for c in previous.cells[failure.index + 1:]]
+    return Splice(merged, len(previous.cells) - 1,
+                  f"replaced the failing statement and {after - k - 1} after it, kept the rest")
 
 
 def code_key(notebook: NotebookNode) -> str:

@@ -14,7 +14,9 @@ a notebook ran, which the student sees, never the hidden checks). The answer's s
   (`repair.split_at_failure`), so the lines that ran are kept and a one-cell notebook is repaired, not rewritten.
 - A reply whose code was already executed is not run again: the request is resampled with another seed and a
   higher temperature (outcome "repeated"; it uses a turn). After a crash (with `repair = "cells"`) the resample
-  shows only the failing cell and asks for that cell alone (the 1.5B re-sends a whole notebook it is shown).
+  shows only the failing statement and asks for it alone, its answer put in the statement's place
+  (`repair.replace_statement`; the failing cell alone when the statement cannot be found): the 1.5B copies back
+  whatever code it is shown, even with the fix quoted beside it, so it is shown as little as can be fixed.
 - Each call sees the system prompt and task, then only the last exchange (the last notebook as run, and its
   feedback), so prompts stay the same size over turns and the cached prefix is shared.
 It stops when solved, when the turns are spent, or when the student answers with prose twice.
@@ -35,7 +37,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from collections.abc import Callable
 
 from . import notebook as nb_io
@@ -55,7 +57,7 @@ from . import references, skill_scripts
 from .sandbox import KernelPool
 from .templates import render
 
-HARNESS_VERSION = "7"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
+HARNESS_VERSION = "8"  # bump when prompts, turn logic or scoring change: cached trials then no longer match
 DISCLOSURE_LIMIT = 4
 CHARS_PER_TOKEN = 3.5  # Python source, for a BPE tokenizer (Qwen2.5's: 3.3-3.8 on the references)
 
@@ -154,7 +156,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     seen_code: set[str] = set()
     previous_code, rejected, resamples, repeat_pending = None, 0, 0, False
     hints: list[repair.Hint] = []  # the last feedback's hints (a focused resample repeats them)
-    cell_only = False  # the pending request asked for the failing cell alone
+    focus: Literal["cell", "statement"] | None = None  # the pending request asked for that part alone
     trial_dir: Path | None = None
     for number in range(1, ctx.settings.max_turns + 1):
         call = {"model": model, "seed": seed, "max_tokens": max_tokens}
@@ -230,8 +232,11 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
         if executed_notebook is not None and ctx.settings.repair == "cells":
             # A reply with `# %% cell N` labels patches the last notebook; an unlabelled answer to a failure
             # continues the cells that ran (unless it is a whole notebook). Either way nothing is rewritten twice.
-            patched = repair.patch(executed_notebook, completion.text)
-            if patched is None and failure is not None and cell_only:
+            patched = None
+            if failure is not None and focus == "statement":  # (a `# %% cell N` label would drop the cell's rest)
+                patched = repair.replace_statement(executed_notebook, failure, notebook)
+            patched = patched or repair.patch(executed_notebook, completion.text)
+            if patched is None and failure is not None and focus is not None:
                 patched = repair.replace(executed_notebook, failure.index, notebook)
             elif patched is None and failure is not None and not failure.first:
                 patched = repair.splice(executed_notebook, failure.index, notebook)
@@ -244,14 +249,18 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             turn.outcome, result.stop_reason = "repeated", "repeated"
             resamples, repeat_pending = resamples + 1, True
             if failure is not None and executed_notebook is not None and ctx.settings.repair == "cells":
-                source = "".join(executed_notebook.cells[failure.index].get("source", ""))
-                exchange = _exchange(f"```python\n# %% cell {failure.cell}\n{source.rstrip()}\n```",
-                                     render("student_repeat.md.j2", failure=failure, hints=hints))
-                cell_only = True
+                statement = repair.failing_statement(executed_notebook, failure)
+                if statement is not None:
+                    exchange, focus = _exchange(f"```python\n{statement}\n```", render(
+                        "student_statement.md.j2", failure=failure, hints=hints)), "statement"
+                else:
+                    source = "".join(executed_notebook.cells[failure.index].get("source", ""))
+                    exchange, focus = _exchange(f"```python\n# %% cell {failure.cell}\n{source.rstrip()}\n```",
+                                                render("student_repeat.md.j2", failure=failure, hints=hints)), "cell"
             ctx.progress(f"{goal.slug}: turn {number}: the reply repeats code already run; resampling"
-                         + (f" with cell {failure.cell} alone" if cell_only and failure is not None else ""))
+                         + (f" with the failing {focus} alone" if focus else ""))
             continue
-        cell_only = False
+        focus = None
         seen_code.add(repair.code_key(notebook))
         previous_code = code
         ctx.progress(f"{goal.slug}: turn {number}: executing the notebook"

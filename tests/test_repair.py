@@ -2,8 +2,8 @@
 import nbformat
 
 from evolve import notebook as nb_io
-from evolve.repair import (code_key, labelled_cells, locate_failure, names_defined, patch, replace, skill_hints,
-                           splice, split_at_failure, to_percent)
+from evolve.repair import (code_key, failing_statement, labelled_cells, locate_failure, names_defined, patch, replace,
+                           replace_statement, skill_hints, splice, split_at_failure, to_percent)
 from evolve.skills import Skill
 
 
@@ -179,3 +179,32 @@ def test_replace_puts_the_reply_in_place_of_the_failing_cell_and_keeps_the_cells
     assert replaced.kept == 2
     whole = replace(previous, 1, nb_io.from_reply("```python\nimport json\nx = 1\ny = 2\n```").notebook)
     assert whole.kept == 0 and nb_io.code_cells(whole.notebook) == ["import json\nx = 1\ny = 2"]
+
+
+RUNS = "import json\nsim = 1\nt1, y1 = run(sim)\nt2, y2 = run(sim)\n# done\nprint(t1)\njson.dump({}, open('r', 'w'))"
+
+
+def test_the_failing_statement_is_all_the_lines_of_the_top_level_statement_that_holds_the_failing_line():
+    notebook, failure = _failed(["x = f(\n    1,\n    2)\ny = 3"], 0, 2)
+    assert failing_statement(notebook, failure) == "x = f(\n    1,\n    2)"
+    notebook, failure = _failed(["%magic\nx = 1"], 0, 2)
+    assert failing_statement(notebook, failure) is None
+
+
+def test_a_statement_reply_takes_the_failing_statements_place_and_the_statements_it_rewrote_too_are_dropped():
+    notebook, failure = _failed(["a = 0", RUNS], 1, 3)
+    one = replace_statement(notebook, failure, nb_io.from_reply("```python\n(t1, y1), = run(sim)\n```").notebook)
+    assert nb_io.code_cells(one.notebook)[1] == RUNS.replace("t1, y1 = run", "(t1, y1), = run")
+    assert one.kept == 1
+    both = replace_statement(notebook, failure, nb_io.from_reply(
+        "```python\n(t1, y1), = run(sim)\n(t2, y2), = run(sim)\n```").notebook)
+    assert nb_io.code_cells(both.notebook)[1] == ("import json\nsim = 1\n(t1, y1), = run(sim)\n(t2, y2), = run(sim)\n"
+                                                  "# done\nprint(t1)\njson.dump({}, open('r', 'w'))")
+
+
+def test_a_statement_reply_that_rewrites_the_whole_cell_replaces_the_cell():
+    notebook, failure = _failed(["a = 0", RUNS], 1, 3)
+    rewritten = RUNS.replace("t1, y1 = run", "(t1, y1), = run")
+    cell = replace_statement(notebook, failure, nb_io.from_reply(f"```python\n{rewritten}\n```").notebook)
+    assert nb_io.code_cells(cell.notebook) == ["a = 0", rewritten]
+    assert replace_statement(notebook, locate_failure(notebook, 1, "timeout"), cell.notebook) is None  # no line

@@ -138,18 +138,18 @@ def test_a_one_cell_notebook_is_cut_before_its_failing_statement_and_the_lines_t
     assert result.score == 1.0 and [t.kept_cells for t in result.turns] == [0, 1]
 
 
-def test_a_repeat_after_a_crash_is_resampled_with_the_failing_cell_alone_and_its_answer_replaces_that_cell(
+def test_a_repeat_after_a_crash_is_resampled_with_the_failing_statement_alone_and_its_answer_takes_its_place(
         tmp_path, goal):
-    fixed_alone = "```python\ntotal = base + sum(record(n) for n in (1, 2, 3))\n" \
-                  "json.dump({'total': total}, open('results.json', 'w'))\n```"
+    fixed_alone = "```python\ntotal = base + sum(record(n) for n in (1, 2, 3))\n```"
     ctx, handler = context(tmp_path, [ONE_CELL, ONE_CELL, fixed_alone])
     result = run_trial(goal, None, seed=1, ctx=ctx)
     assert [t.outcome for t in result.turns] == ["evaluated", "repeated", "evaluated"]
     shown, asked = handler.calls[2][2]["content"], handler.calls[2][-1]["content"]
-    assert shown.startswith("```python\n# %% cell 2\ntotal = base + sum(recrd") and "import json" not in shown
-    assert "would run the same code again" in asked and "with cell 2 only" in asked and "NameError" in asked
+    assert shown == "```python\ntotal = base + sum(recrd(n) for n in (1, 2, 3))\n```"  # nothing else to copy
+    assert "would run the same code again" in asked and "only the new code for this statement" in asked
+    assert "NameError" in asked and "defined: json, base, n" in asked
     assert handler.params[2]["seed"] != 1  # still a resample
-    assert result.score == 1.0 and result.turns[2].kept_cells == 1
+    assert result.score == 1.0 and result.turns[2].kept_cells == 1  # json.dump after the statement was kept
 
 
 def test_a_reply_that_only_recuts_the_cells_of_code_already_run_is_a_repeat(tmp_path, goal):

@@ -194,6 +194,10 @@ CREATE TABLE skill_files (               -- the bundled files of a skill (none f
 );
 """
 
+# v9: views only. turn_outcomes' last_ran / last_solved are the trial's answer (since harness 5 the last notebook
+# that ran, which a later crash does not replace), not the last notebook executed.
+_V9 = "SELECT 1;"
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("core tables: runs, skills, libraries, edges, trials, evaluations, llm_calls, events", _V1),
     ("judge verdicts on evaluations", _V2),
@@ -203,6 +207,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("per-turn harness details: finish reason, answer budget, kept cells, hints, resamples, solved", _V6),
     ("time per phase on trials; cached tokens, provider timings and the request sent on model calls", _V7),
     ("skills as whole folders: bundled files stored once by hash, listed per skill", _V8),
+    ("views: turn_outcomes' last turn is the trial's answer (the last notebook that ran)", _V9),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

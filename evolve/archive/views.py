@@ -33,11 +33,12 @@ Rebuilt by `schema.migrate` with every migration (see its contract). Definitions
   trial is recorded.
 - `turn_outcomes`: per scored trial, what its turns did: `first_ran` / `first_solved` (the first turn after any
   disclosure: its notebook ran / ran and passed every check; a cut or prose turn did neither), `last_ran` /
-  `last_solved` (the last executed notebook, the one the trial is scored on), and counts of turns, cut turns,
+  `last_solved` (the trial's answer, the notebook it is scored on: since harness 5 the last notebook that ran,
+  not always the last one executed; solved: the trial stopped as solved), and counts of turns, cut turns,
   repeated (resampled) turns, repair turns (cells kept from the last notebook) and turns whose feedback carried
   skill passages. A first-turn failure "fixed" by later turns is `NOT first_ran AND last_ran`; "rescued" is
   `NOT first_solved AND last_solved`. Trials recorded before schema v6 have no `solved` per turn: their
-  `*_solved` are false.
+  `first_solved` is false.
 - `latest_run()`: the id of the most recently started run.
 """
 from __future__ import annotations
@@ -131,7 +132,7 @@ SELECT run_id, library_id, generation, parents, note FROM population WHERE opera
 CREATE OR REPLACE VIEW turn_outcomes AS
 WITH turns AS (
     SELECT t.trial_id, t.run_id, t.generation, t.condition, t.library_id, t.goal, t.split, t.model, t.seed,
-           unnest(e.transcript) AS turn, unnest(coalesce(e.turn_details, [])) AS detail,
+           t.executed AS answer_ran, t.stop_reason = 'solved' AS answer_solved, unnest(e.transcript) AS turn, unnest(coalesce(e.turn_details, [])) AS detail,
            unnest(range(1, len(e.transcript) + 1)) AS n
     FROM trials t JOIN evaluations e ON e.trial_id = t.trial_id
     WHERE t.status = 'scored'
@@ -140,8 +141,8 @@ SELECT trial_id, run_id, generation, condition, library_id, goal, split, model, 
        count(*) AS turns,
        arg_min(turn.outcome = 'evaluated' AND coalesce(turn.executed, false), n) AS first_ran,
        arg_min(coalesce(detail.solved, false), n) AS first_solved,
-       coalesce(arg_max(turn.executed, n) FILTER (WHERE turn.outcome = 'evaluated'), false) AS last_ran,
-       coalesce(arg_max(detail.solved, n) FILTER (WHERE turn.outcome = 'evaluated'), false) AS last_solved,
+       any_value(answer_ran) AS last_ran,
+       any_value(answer_solved) AS last_solved,
        count(*) FILTER (WHERE turn.outcome = 'cut') AS cut_turns,
        count(*) FILTER (WHERE turn.outcome = 'repeated') AS repeated_turns,
        count(*) FILTER (WHERE detail.kept_cells > 0) AS repair_turns,

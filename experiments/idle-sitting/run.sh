@@ -2,23 +2,23 @@
 # The measurements that need an otherwise idle machine (llama.cpp's speed collapses under any other load), in the
 # order they unblock issues. Each step is resumable: finished trials come back from the trial cache, so stop with
 # Ctrl-C and run this again. Run from the repository root: bash experiments/idle-sitting/run.sh [STEP...]
-# Steps: harness7 harness6 packages ladder evidence (default: harness7 ladder evidence).
+# Steps: harness8 harness6 packages ladder evidence (default: harness8 ladder evidence). experiments/harness-v7 was
+# made by this script's harness7 step at e9e7ae9 (seed side only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVOLVE=.venv/bin/evolve
 SIX=(--goal stimulus-evoked-response --goal conduction-delay --goal connectivity-normalisation --goal wong-wang-fc
      --goal bold-monitor --goal stochastic-vs-deterministic)
-steps=("${@:-harness7 ladder evidence}")
+steps=("${@:-harness8 ladder evidence}")
 read -r -a steps <<< "${steps[*]}"
 
 for step in "${steps[@]}"; do
   case "$step" in
-    harness7)  # issue 14: harness 7 (focused crash feedback, split failing cells, cell-alone resamples), seed first
+    harness8)  # issue 14: harness 8 (harness 7 + statement-alone resamples), the seed side first, then no skills
       $EVOLVE ablate --condition seed --seeds 3 "${SIX[@]}" \
-        --archive experiments/harness-v7/seed.duckdb --out experiments/harness-v7/seed.jsonl
-      $EVOLVE sql --run experiments/harness-v7/seed.duckdb --query turn_rescue
+        --archive experiments/harness-v8/seed.duckdb --out experiments/harness-v8/seed.jsonl
       $EVOLVE ablate --condition none --seeds 3 "${SIX[@]}" \
-        --archive experiments/harness-v7/none.duckdb --out experiments/harness-v7/none.jsonl ;;
+        --archive experiments/harness-v8/none.duckdb --out experiments/harness-v8/none.jsonl ;;
     harness6)  # issue 14: the harness-v3 ablation again, same cells, with harness 6 (3 turns)
       $EVOLVE ablate --condition none --condition seed --seeds 3 "${SIX[@]}" \
         --archive experiments/harness-v6/ablation.duckdb --out experiments/harness-v6/ablation.jsonl
@@ -40,6 +40,6 @@ for step in "${steps[@]}"; do
       rm -f .evolve/STOP
       $EVOLVE --config configs/evidence.toml run --resume --allow-config-change
       $EVOLVE --config configs/evidence-gepa.toml run ;;
-    *) echo "unknown step '$step' (harness7 harness6 packages ladder evidence)" >&2; exit 2 ;;
+    *) echo "unknown step '$step' (harness8 harness6 packages ladder evidence)" >&2; exit 2 ;;
   esac
 done
