@@ -422,7 +422,7 @@ def _judge(evaluation: Evaluation, record: ExecutionRecord, notebook: NotebookNo
     else:
         evaluation.score = score_of(weights, credit.credited, verdict.credited_checks, evaluation.pitfalls)
     evaluation.summary = _clip(str(summary or ""), SUMMARY_CHARS)
-    evaluation.feedback = feedback_text(evaluation, results_problem, credit, verdict, summary)
+    evaluation.feedback = feedback_text(evaluation, results_problem, credit, verdict)
     evaluation.checks_s = time.monotonic() - begun - evaluation.replay_s
     return evaluation
 
@@ -458,8 +458,7 @@ def read_results(workdir: Path) -> tuple[dict[str, Any] | None, str | None]:
     return data, None
 
 
-def feedback_text(evaluation: Evaluation, results_problem: str | None, credit: Credit, verdict: Verdict,
-                  trace_summary: str) -> str:
+def feedback_text(evaluation: Evaluation, results_problem: str | None, credit: Credit, verdict: Verdict) -> str:
     """The feedback the student and the mutator read: accepted values redacted, every part clipped, capped."""
     keys = sorted(str(k)[:60] for k in (evaluation.results or {}))
     shown_keys = ", ".join(keys[:30]) + (f", ... ({len(keys) - 30} more)" if len(keys) > 30 else "")
@@ -470,7 +469,7 @@ def feedback_text(evaluation: Evaluation, results_problem: str | None, credit: C
                   integrity=redact_bounds(evaluation.integrity) if evaluation.integrity else None,
                   replay_note=redact_bounds(verdict.reason) if replay is not None and replay.status != "not-declared"
                   and not evaluation.integrity else None,
-                  trace_summary=_clip(str(trace_summary or ""), SUMMARY_CHARS))
+                  trace_summary=evaluation.summary)
     if len(text) > FEEDBACK_CHARS:
         text = text[:FEEDBACK_CHARS] + f"\n... [feedback cut at {FEEDBACK_CHARS // 1024} KB]"
     return text

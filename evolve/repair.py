@@ -37,6 +37,11 @@ Contract (pure functions; nothing here executes code or calls a model):
   reply rewrote them as well) are dropped; everything else is kept. A reply that repeats at least half of the
   other lines of the cell and the cells before it is a rewrite, handled as `replace` does. None when the
   statement cannot be found (the caller falls back to `replace`).
+- `fit_reply(previous, failure, focus, reply_text, reply)` → the notebook to run for a reply to the last
+  feedback (`focus`: what the last request asked for alone — "statement", "cell" or None): a statement answer takes
+  the statement's place (labels ignored: `# %% cell N` on it would drop the cell's rest); else labelled cells
+  patch; else an answer to a focused request replaces the failing cell; else an answer to a failure after the
+  first cell continues the cells that ran. None: run the reply as it is.
 - `code_key(notebook)` → the notebook's code lines without blank lines or cell breaks: two notebooks with the same
   key run the same code (a reply that only re-cuts cells is a repeat).
 - `to_percent(notebook)` → the notebook as py:percent text, code cells numbered (`# %% cell 2`) as the feedback
@@ -329,10 +334,7 @@ def patch(previous: NotebookNode, reply: str) -> Splice | None:
         kept += 1
     for label in sorted(replacements):  # labels past the last cell: new cells at the end
         merged += [nbformat.v4.new_code_cell(source) for source in replacements[label]]
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata = previous.get("metadata", {})
-    notebook.cells = merged
-    return Splice(notebook, kept, f"replaced cells {sorted({l for l, _ in cells if l})}, kept {kept} cells")
+    return Splice(_like(previous, merged), kept, f"replaced cells {sorted({l for l, _ in cells if l})}, kept {kept} cells")
 
 
 def splice(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Splice:
@@ -341,32 +343,23 @@ def splice(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Spli
     whole = _whole_notebook(kept_cells, reply)
     if whole is not None:
         return whole
-    merged = nbformat.v4.new_notebook()
-    merged.metadata = previous.get("metadata", {})
-    merged.cells = [_fresh(c) for c in kept_cells] + [_fresh(c) for c in reply.cells]
+    merged = _like(previous, [_fresh(c) for c in kept_cells] + [_fresh(c) for c in reply.cells])
     return Splice(merged, len(kept_cells), f"kept the {len(kept_cells)} cells before the failing one")
 
 
 def split_at_failure(notebook: NotebookNode, failure: Failure) -> tuple[NotebookNode, Failure] | None:
     """The notebook with the failing cell cut before its failing top-level statement (see the module contract)."""
-    if failure.line is None:
-        return None
     source = _text(notebook.cells[failure.index].get("source", ""))
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):  # IPython magics, or code that never ran as parsed
+    found = _statement_span(source, failure.line)  # (None for magics, which do not parse, or no line)
+    if found is None or found[1] == 0:
         return None
-    starts = [min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) for node in tree.body]
-    start = max((line for line in starts if line <= failure.line), default=None)
-    if start is None or start == starts[0]:
-        return None
+    start = _start(found[0][found[1]])
+    assert failure.line is not None  # (_statement_span found it)
     lines = source.splitlines()
     head, tail = "\n".join(lines[:start - 1]).rstrip(), "\n".join(lines[start - 1:])
-    split = nbformat.v4.new_notebook()
-    split.metadata = notebook.get("metadata", {})
-    split.cells = [_fresh(c) for c in notebook.cells[:failure.index]] + [
+    split = _like(notebook, [_fresh(c) for c in notebook.cells[:failure.index]] + [
         nbformat.v4.new_code_cell(head), nbformat.v4.new_code_cell(tail)] + [
-        _fresh(c) for c in notebook.cells[failure.index + 1:]]
+        _fresh(c) for c in notebook.cells[failure.index + 1:]])
     line = failure.line - start + 1
     earlier = [_text(c.get("source", "")) for c in split.cells[:failure.index + 1] if c.get("cell_type") == "code"]
     tail_lines = tail.splitlines()
@@ -380,12 +373,9 @@ def replace(previous: NotebookNode, error_cell: int, reply: NotebookNode) -> Spl
     whole = _whole_notebook(previous.cells[:error_cell], reply)
     if whole is not None:
         return whole
-    merged = nbformat.v4.new_notebook()
-    merged.metadata = previous.get("metadata", {})
-    others = [_fresh(c) for c in previous.cells[:error_cell]], [_fresh(c) for c in previous.cells[error_cell + 1:]]
-    merged.cells = others[0] + [_fresh(c) for c in reply.cells] + others[1]
-    kept = len(others[0]) + len(others[1])
-    return Splice(merged, kept, f"replaced the failing cell, kept {kept} cells")
+    before, after = [_fresh(c) for c in previous.cells[:error_cell]], [_fresh(c) for c in previous.cells[error_cell + 1:]]
+    kept = len(before) + len(after)
+    return Splice(_like(previous, before + [_fresh(c) for c in reply.cells] + after), kept, f"replaced the failing cell, kept {kept} cells")
 
 
 def _statement_span(source: str, line: int | None) -> tuple[list[ast.stmt], int] | None:
@@ -438,12 +428,22 @@ def replace_statement(previous: NotebookNode, failure: Failure, reply: NotebookN
         after += 1
     rest = lines[cut:]
     cell = nbformat.v4.new_code_cell("\n".join(lines[:start - 1] + written.splitlines() + rest))
-    merged = nbformat.v4.new_notebook()
-    merged.metadata = previous.get("metadata", {})
-    merged.cells = [_fresh(c) for c in previous.cells[:failure.index]] + [cell] + [
-        _fresh(c) for c in previous.cells[failure.index + 1:]]
+    merged = _like(previous, [_fresh(c) for c in previous.cells[:failure.index]] + [cell] + [
+        _fresh(c) for c in previous.cells[failure.index + 1:]])
     return Splice(merged, len(previous.cells) - 1,
                   f"replaced the failing statement and {after - k - 1} after it, kept the rest")
+
+
+def fit_reply(previous: NotebookNode, failure: Failure | None, focus: str | None, reply_text: str,
+              reply: NotebookNode) -> Splice | None:
+    """Where the reply goes in the last notebook (see the module contract)."""
+    fitted = replace_statement(previous, failure, reply) if failure is not None and focus == "statement" else None
+    fitted = fitted or patch(previous, reply_text)
+    if fitted is not None or failure is None:
+        return fitted
+    if focus is not None:
+        return replace(previous, failure.index, reply)
+    return None if failure.first else splice(previous, failure.index, reply)
 
 
 def code_key(notebook: NotebookNode) -> str:
@@ -463,6 +463,14 @@ def _whole_notebook(kept_cells: list[NotebookNode], reply: NotebookNode) -> Spli
     if repeated >= 0.5:
         return Splice(reply, 0, f"the reply repeats {repeated:.0%} of the kept cells: taken as the whole notebook")
     return None
+
+
+def _like(previous: NotebookNode, cells: list[NotebookNode]) -> NotebookNode:
+    """A new notebook of `cells` with the last notebook's metadata (its kernel and language)."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata = previous.get("metadata", {})
+    notebook.cells = cells
+    return notebook
 
 
 def _fresh(cell: NotebookNode) -> NotebookNode:

@@ -230,22 +230,14 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
             continue
         notebook, notes = draft.notebook, list(draft.notes)
         if executed_notebook is not None and ctx.settings.repair == "cells":
-            # A reply with `# %% cell N` labels patches the last notebook; an unlabelled answer to a failure
-            # continues the cells that ran (unless it is a whole notebook). Either way nothing is rewritten twice.
-            patched = None
-            if failure is not None and focus == "statement":  # (a `# %% cell N` label would drop the cell's rest)
-                patched = repair.replace_statement(executed_notebook, failure, notebook)
-            patched = patched or repair.patch(executed_notebook, completion.text)
-            if patched is None and failure is not None and focus is not None:
-                patched = repair.replace(executed_notebook, failure.index, notebook)
-            elif patched is None and failure is not None and not failure.first:
-                patched = repair.splice(executed_notebook, failure.index, notebook)
+            # The reply patches or continues the last notebook (repair.fit_reply): nothing is rewritten twice.
+            patched = repair.fit_reply(executed_notebook, failure, focus, completion.text, notebook)
             if patched is not None:
                 notebook, turn.kept_cells = patched.notebook, patched.kept
-        code = nb_io.code_text(notebook)
-        if repair.code_key(notebook) in seen_code:
-            # Executing it again would teach nothing: resample (another seed, hotter), after a crash with the
-            # failing cell alone in view, so the student cannot copy back the notebook it was shown.
+        code, code_key = nb_io.code_text(notebook), repair.code_key(notebook)
+        if code_key in seen_code:
+            # Executing it again would teach nothing: resample (another seed, hotter), after a crash with only the
+            # failing statement (or cell) in view, so the student cannot copy back the notebook it was shown.
             turn.outcome, result.stop_reason = "repeated", "repeated"
             resamples, repeat_pending = resamples + 1, True
             if failure is not None and executed_notebook is not None and ctx.settings.repair == "cells":
@@ -261,7 +253,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
                          + (f" with the failing {focus} alone" if focus else ""))
             continue
         focus = None
-        seen_code.add(repair.code_key(notebook))
+        seen_code.add(code_key)
         previous_code = code
         ctx.progress(f"{goal.slug}: turn {number}: executing the notebook"
                      + (f" (its first {turn.kept_cells} cells kept from the last one)" if turn.kept_cells else ""))

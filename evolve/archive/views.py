@@ -132,7 +132,8 @@ SELECT run_id, library_id, generation, parents, note FROM population WHERE opera
 CREATE OR REPLACE VIEW turn_outcomes AS
 WITH turns AS (
     SELECT t.trial_id, t.run_id, t.generation, t.condition, t.library_id, t.goal, t.split, t.model, t.seed,
-           t.executed AS answer_ran, t.stop_reason = 'solved' AS answer_solved, unnest(e.transcript) AS turn, unnest(coalesce(e.turn_details, [])) AS detail,
+           t.executed AS answer_ran, t.stop_reason = 'solved' AS answer_solved,
+           unnest(e.transcript) AS turn, unnest(coalesce(e.turn_details, [])) AS detail,
            unnest(range(1, len(e.transcript) + 1)) AS n
     FROM trials t JOIN evaluations e ON e.trial_id = t.trial_id
     WHERE t.status = 'scored'
