@@ -1,4 +1,5 @@
-"""Feedback a small model can act on: where the notebook failed, what it had, and what the skills say about it.
+"""Feedback a small model can act on: where the notebook failed, what it had, and how a reply fits into it (the
+skills' passages about a failure are evolve.hints).
 
 Contract (pure functions; nothing here executes code or calls a model):
 - `locate_failure(notebook, error_cell, error)` → a `Failure` (or None when no cell failed): the failing code
@@ -7,13 +8,6 @@ Contract (pure functions; nothing here executes code or calls a model):
   frame of the error output the kernel recorded for that cell (IPython ≥ 8), else from the `---->` marker.
   These outputs come from the notebook's own kernel, so every text taken from them is clipped; a notebook can
   only mislead its own next turn with them, never its score.
-- `skill_hints(skills, query, budget_bytes)` → the library passages that best match the failure (BM25 over the
-  error and the failing line), within `budget_bytes`. A passage is a paragraph or a list item under its heading,
-  from a skill's body or from its text reference files (`references/*.md`: a package's error list is where a
-  skill documents errors). Knowledge stays in the skills evolution optimizes: a skill that documents an error
-  pays off when the error happens, wherever in its package it wrote it.
-- `hint_corpus_digest(skills)` → a hash of every passage `skill_hints` could give from `skills` ("" for none): a
-  trial with feedback turns depends on it, not only on the skills its first prompt routed.
 - `patch(previous, reply_text)` → the notebook to run when the reply labels its cells `# %% cell N` (the
   numbering the student was shown its last notebook with): each labelled cell replaces that code cell of the
   last notebook, unlabelled code cells go after the labelled cell before them, labels past the end are appended,
@@ -50,28 +44,22 @@ Contract (pure functions; nothing here executes code or calls a model):
 from __future__ import annotations
 
 import ast
-import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from collections.abc import Iterable
 
-import bm25s
-from bm25s.tokenization import Tokenized
 import nbformat
 from nbformat import NotebookNode
 
-from . import references
 from .notebook import CODE_LANGUAGES, fences
 from .sandbox.record import strip_ansi
-from .skills import Skill
 
 LINE_CHARS = 300  # one source line, as shown
 NAMES_LIMIT = 40  # names listed as defined
 CONTEXT_LINES = 2  # source lines shown on each side of the failing line
 _CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
 _ARROW = re.compile(r"^-+>\s*(\d+)", re.MULTILINE)
-_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+
 
 
 @dataclass(frozen=True)
@@ -90,20 +78,6 @@ class Failure:
     def query(self) -> str:
         """What the skills are searched with."""
         return f"{self.error_head} {self.line_text}"
-
-
-@dataclass(frozen=True)
-class Hint:
-    skill: str
-    heading: str
-    text: str
-    score: float
-    source: str = ""  # the bundled file it comes from (`references/errors.md`); "" for the SKILL.md body
-
-    @property
-    def label(self) -> str:
-        where = f"{self.skill}/{self.source}" if self.source else self.skill
-        return f"{where}: {self.heading}" if self.heading else where
 
 
 @dataclass
@@ -195,92 +169,6 @@ def _bound(node: ast.stmt) -> list[str]:
     elif isinstance(node, (ast.With, ast.AsyncWith)):
         targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
     return [n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)]
-
-
-def skill_hints(skills: Iterable[Skill], query: str, budget_bytes: int) -> list[Hint]:
-    """The passages of `skills` that best match `query`, best first, within `budget_bytes` in all.
-
-    A passage is a paragraph or a list item of a skill's body or text reference file (a fenced code block stays
-    with the paragraph before it), labelled with the heading above it. Ranked by BM25 (Robertson & Zaragoza
-    2009, as `bm25s` implements it); passages scoring under half the best, or 0, are left out, so an error nothing
-    in the library mentions gets no hint."""
-    passages = [p for skill in skills for p in _skill_passages(skill)]
-    if not passages or budget_bytes <= 0 or not query.strip():
-        return []
-    retriever = bm25s.BM25()
-    retriever.index(bm25s.tokenize([f"{h} {t}" for _, _, h, t in passages], stopwords="en", show_progress=False),
-                    show_progress=False)
-    tokens = bm25s.tokenize([query], stopwords="en", show_progress=False)
-    assert isinstance(tokens, Tokenized), "return_ids=True (the default) gives ids and a vocabulary"
-    if not tokens.vocab:
-        return []
-    indices, values = retriever.retrieve(tokens, k=len(passages), show_progress=False)
-    ranked = [(float(v), int(i)) for i, v in zip(indices[0], values[0], strict=False)]
-    best = ranked[0][0] if ranked else 0.0
-    hints, used = [], 0
-    for score, index in ranked:
-        if score <= 0 or score < best / 2:
-            break
-        skill, source, heading, text = passages[index]
-        size = len(text.encode())
-        if used + size > budget_bytes:
-            continue
-        hints.append(Hint(skill, heading, text, round(score, 3), source))
-        used += size
-    return hints
-
-
-def hint_corpus_digest(skills: Iterable[Skill]) -> str:
-    passages = [p for skill in skills for p in _skill_passages(skill)]
-    return hashlib.sha256(json.dumps(passages).encode()).hexdigest() if passages else ""
-
-
-def _skill_passages(skill: Skill) -> list[tuple[str, str, str, str]]:
-    """(skill name, source file, heading, passage) over the body, then each text reference file in path order."""
-    out = [(skill.name, "", heading, text) for heading, text in _passages(skill.body)]
-    for label, text in references.offered([skill]).items():  # the text files the student could READ
-        path = label.removeprefix(f"{skill.name}/")
-        out += [(skill.name, path, heading, passage) for heading, passage in _passages(text)]
-    return out
-
-
-_LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s")
-
-
-def _passages(markdown: str) -> list[tuple[str, str]]:
-    """(heading, passage) for each paragraph and each top-level list item of a Markdown text: one fact of a
-    bulleted list is its own passage, so a hint carries the item that matches, not the whole list."""
-    out: list[tuple[str, str]] = []
-    heading, block, in_fence = "", [], False
-
-    def flush() -> None:
-        text = "\n".join(block).strip()
-        if text:
-            out.append((heading, text))
-        block.clear()
-
-    pending_break = False  # a blank line was seen: the next paragraph starts unless a code block follows
-    for line in markdown.splitlines():
-        stripped = line.strip()
-        if in_fence or stripped.startswith("```"):
-            in_fence = in_fence != stripped.startswith("```")
-            block.append(line)
-            pending_break = False
-            continue
-        match = _HEADING.match(line)
-        if match:
-            flush()
-            heading, pending_break = match.group(1).strip(), False
-            continue
-        if not stripped:
-            pending_break = bool(block)
-            continue
-        if pending_break or (block and _LIST_ITEM.match(line)):
-            flush()
-            pending_break = False
-        block.append(line)
-    flush()
-    return out
 
 
 _LABEL = re.compile(r"^#\s*%%\s*cell\s+(\d+)\b", re.IGNORECASE)

@@ -3,7 +3,7 @@
 Turns: the student writes a notebook → it is executed and scored → the feedback goes back → it fixes it, up to
 `max_turns`. The answer is the last notebook executed, unless it did not run and an earlier one did: then the
 last notebook that ran stands (a revision that crashes never replaces one that ran; the choice uses only whether
-a notebook ran, which the student sees, never the hidden checks). The answer's score is the trial's score. What each turn does (evolve.repair holds the pieces):
+a notebook ran, which the student sees, never the hidden checks). The answer's score is the trial's score. What each turn does (evolve.repair and evolve.hints hold the pieces):
 - The answer budget is sized to the goal (`answer_tokens`: a margin over the reference solution's length); a
   reply cut off at it is never executed (outcome "cut") and the student is asked for a shorter one.
 - A notebook that fails in a cell gets feedback naming the cell, the line, the error and what the cells before it
@@ -42,6 +42,7 @@ from collections.abc import Callable
 
 from . import notebook as nb_io
 from . import repair
+from .hints import Hint, hint_corpus_digest, skill_hints
 from .checks import redact_bounds
 from .config import EvaluationSettings, ScoreWeights, TrialSettings
 from .cores import NOTEBOOK_UNITS, CoreBudget, weight_of_model
@@ -155,7 +156,7 @@ def run_trial(goal: Goal, library: Library | None, seed: int, ctx: TrialContext,
     failure: repair.Failure | None = None
     seen_code: set[str] = set()
     previous_code, rejected, resamples, repeat_pending = None, 0, 0, False
-    hints: list[repair.Hint] = []  # the last feedback's hints (a focused resample repeats them)
+    hints: list[Hint] = []  # the last feedback's hints (a focused resample repeats them)
     focus: Literal["cell", "statement"] | None = None  # the pending request asked for that part alone
     trial_dir: Path | None = None
     for number in range(1, ctx.settings.max_turns + 1):
@@ -360,11 +361,11 @@ def _hint_corpus(library: Library | None, ctx: TrialContext) -> str:
     """What feedback turns may quote from the library (see trial_key); "" when there are none to give."""
     if library is None or ctx.settings.max_turns <= 1 or ctx.settings.hint_bytes <= 0:
         return ""
-    return repair.hint_corpus_digest(s for s in library if s.role == "student")
+    return hint_corpus_digest(s for s in library if s.role == "student")
 
 
 def _hints(library: Library | None, evaluation: Evaluation, failure: repair.Failure | None,
-           budget: int) -> list[repair.Hint]:
+           budget: int) -> list[Hint]:
     """Library passages for the feedback turn: searched with the error and failing line, or (when the notebook
     ran) with the checks that failed. No library, no hints: that is what the skills are for."""
     if library is None or budget <= 0:
@@ -375,7 +376,7 @@ def _hints(library: Library | None, evaluation: Evaluation, failure: repair.Fail
         query = evaluation.error.splitlines()[0]
     else:
         query = " ".join(f"{c.name} {c.message}" for c in evaluation.redacted_checks() if not c.passed)
-    return repair.skill_hints((s for s in library if s.role == "student"), query, budget)
+    return skill_hints((s for s in library if s.role == "student"), query, budget)
 
 
 def _integrity_note(evaluation: Evaluation) -> str:
@@ -424,7 +425,7 @@ def trial_key(goal: Goal, messages: list[dict[str, str]], model: str, ctx: Trial
     a changed script the notebook could import (`scripts`: evolve.skill_scripts.digest; '' when none, which leaves
     every key of a trial without scripts as it was), and a changed reference file the student could ask for
     (`reference_files`, likewise), and, when turns give feedback, any passage of the library a hint could quote
-    (`hints`: evolve.repair.hint_corpus_digest; a skill that was not routed can still be quoted at turn 2)."""
+    (`hints`: evolve.hints.hint_corpus_digest; a skill that was not routed can still be quoted at turn 2)."""
     role = ctx.client.settings("student")
     scoring = [goal.request, (goal.path / "goal.toml").read_text(), goal.check_path.read_text()]
     material = {

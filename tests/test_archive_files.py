@@ -49,11 +49,19 @@ def test_an_older_archive_is_migrated_and_keeps_its_data(tmp_path):
     assert best == {"run_id": "run-old", "library_id": "lib-a", "score": 0.5, "n": 1}
 
 
-def test_a_reader_upgrades_an_older_archive_that_no_one_holds(tmp_path):
+def test_a_reader_reads_an_older_archive_through_an_upgraded_copy_and_leaves_the_file_as_it_was(tmp_path):
     path = tmp_path / "old.duckdb"
     hand_built_v1(path)
+    before = digest(path)
     with open_for_reading(path) as reader:
         assert reader.migrated_from == 1 and reader.best("run-old")["n"] == 1
+        assert "schema 1" in reader.upgrade_note() and "unchanged" in reader.upgrade_note()
+        scratch = reader._scratch
+        assert scratch is not None and scratch.is_dir()
+    assert digest(path) == before and not scratch.exists()  # a committed archive stays committed; no copy left behind
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT max(version) FROM schema_version").fetchall() == [(1,)]
+    con.close()
 
 
 def test_a_failed_migration_leaves_the_archive_as_it_was(tmp_path, monkeypatch):

@@ -75,3 +75,17 @@ def test_a_configuration_diff_names_each_changed_leaf_and_lets_budgets_change():
                                                  'trial.repair: (absent) → "cells"')
     assert change.budgets == ("run.max_cost_usd.student: 1.0 → 2.0", "run.max_trials: 10 → 50")
     assert not compare(old, old).changed
+
+
+def test_an_option_added_to_evolve_since_the_run_started_is_not_a_change_while_it_holds_its_default():
+    recorded = {"run": {"population": 4}, "judge": None}
+    defaults = {"run": {"population": 4, "workers": 1}, "race": {"k": 1.0}, "judge": None}
+    at_default = compare(recorded, defaults, defaults)
+    assert not at_default.changed
+    assert at_default.new_defaults == ("race.k: (absent) → 1.0", "run.workers: (absent) → 1")
+    # a value the user chose is a change, and so is filling a section the run recorded as a value of its own
+    chosen = compare(recorded, {"run": {"population": 4, "workers": 2}, "race": {"k": 1.0},
+                                "judge": {"model": "x"}}, {**defaults, "judge": {"model": "x"}})
+    assert chosen.changes == ('judge: null → (absent)', 'judge.model: (absent) → "x"', "run.workers: (absent) → 2")
+    assert chosen.new_defaults == ("race.k: (absent) → 1.0",)
+    assert compare(recorded, defaults).changed  # without the defaults, every added option is a change

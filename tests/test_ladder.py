@@ -62,7 +62,7 @@ def test_the_shipped_ladder_is_what_its_archives_measure(tmp_path, capsys):
     args = shlex.split(command[len("# evolve "):])
     args[args.index("--save") + 1] = str(tmp_path / "again.toml")
     for i, arg in enumerate(args):
-        if args[i - 1] == "--archive":  # a copy: reading an archive of an older schema upgrades it in place
+        if args[i - 1] == "--archive":  # a copy, so the test never touches the committed file
             args[i] = str(tmp_path / f"{i}-{Path(arg).name}")
             shutil.copyfile(ROOT / arg, args[i])
     assert main(["--config", str(ROOT / "configs" / "default.toml"), *args]) == 0

@@ -1,9 +1,11 @@
-"""evolve.repair: locating a failure, the names earlier cells defined, skill passages, splicing a repair reply."""
+"""evolve.repair and evolve.hints: locating a failure, the names earlier cells defined, skill passages, splicing a
+repair reply."""
 import nbformat
 
 from evolve import notebook as nb_io
+from evolve.hints import skill_hints
 from evolve.repair import (code_key, failing_statement, labelled_cells, locate_failure, names_defined, patch, replace,
-                           replace_statement, skill_hints, splice, split_at_failure, to_percent)
+                           replace_statement, splice, split_at_failure, to_percent)
 from evolve.skills import Skill
 
 

@@ -180,12 +180,12 @@ def test_evolve_report_writes_the_page_and_prints_its_path(scripted_run, tmp_pat
     assert "has no run 'run-nothing'" in capsys.readouterr().err
 
 
-def test_evolve_report_upgrades_an_old_archive_first_and_says_so(tmp_path, capsys):
+def test_evolve_report_reads_an_old_archive_through_an_upgraded_copy_and_says_so(tmp_path, capsys):
     path = tmp_path / "old.duckdb"
     hand_built_v1(path)
     assert main(["report", "--run", str(path), "--out", str(tmp_path / "out")]) == 0
     html = (tmp_path / "out" / "report.html").read_text()
-    assert "upgraded" in capsys.readouterr().err and "from archive schema 1" in html
+    assert "upgraded copy" in capsys.readouterr().err and "has archive schema 1" in html
     page = Page(html)
     assert page.sections == ["summary"] + SECTIONS and "lineage" in page.images and "split-gap" in page.images
 

@@ -29,7 +29,7 @@ def run(args, config) -> int:
 
     database = Path(args.run or config.paths.archive)
     with open_for_reading(database) as reader:  # (an unusable archive or run: ArchiveError, said by evolve.cli)
-        notes = [n for n in (reader.source_note(), migrated(reader, database)) if n]
+        notes = [n for n in (reader.source_note(), reader.upgrade_note()) if n]
         for note in notes:
             print(note, file=sys.stderr)
         run_id = reader.resolve_run(args.run_id)
@@ -42,9 +42,3 @@ def run(args, config) -> int:
 
         webbrowser.open(path.resolve().as_uri())
     return 0
-
-
-def migrated(reader, database: Path) -> str | None:
-    if reader.migrated_from is None:
-        return None
-    return f"note: upgraded {database} from archive schema {reader.migrated_from}"

@@ -199,17 +199,23 @@ def _check_config(archive, run_id: str, config, allow: bool) -> str | None:
 
     from ..engine.config_diff import compare
 
+    from ..config import Config
+
     current = json.loads(json.dumps(dataclasses.asdict(config), default=str))
-    change = compare(archive.run_config(run_id), current)
+    defaults = json.loads(json.dumps(dataclasses.asdict(Config()), default=str))
+    change = compare(archive.run_config(run_id), current, defaults)
     if change.changed and not allow:
         shown = "\n  ".join(change.changes[:40]) + ("\n  ..." if len(change.changes) > 40 else "")
         return (f"the configuration differs from run {run_id}'s:\n  {shown}\n"
                 f"Resume with the run's configuration, or pass --allow-config-change to continue with this one "
                 f"(recorded in the run's events). Budgets (generations, max_trials, max_wall_s, max_cost_usd, "
                 f"patience) may change without it.")
+    if change.new_defaults:
+        print(f"note: {len(change.new_defaults)} option(s) added to evolve since run {run_id} started, at their "
+              f"defaults: {', '.join(line.split(':')[0] for line in change.new_defaults)}", file=sys.stderr)
     if change.changed:
         archive.event(run_id, "config-changed", {"changes": list(change.changes), "config": current})
-    archive.event(run_id, "resumed", {"budgets": list(change.budgets)})
+    archive.event(run_id, "resumed", {"budgets": list(change.budgets), "new_defaults": list(change.new_defaults)})
     return None
 
 

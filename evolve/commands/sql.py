@@ -68,8 +68,8 @@ def run(args, config) -> int:
         raise CommandError(str(error)) from error
     database = Path(args.run or config.paths.archive)
     with open_for_reading(database) as reader:
-        if reader.migrated_from is not None:
-            print(f"note: upgraded {database} from archive schema {reader.migrated_from}", file=sys.stderr)
+        if reader.upgrade_note():
+            print(reader.upgrade_note(), file=sys.stderr)
         if reader.source_note():
             print(reader.source_note(), file=sys.stderr)
         try:

@@ -29,12 +29,24 @@ for step in "${steps[@]}"; do
       git archive 35d1ad3 skills | tar -x -C /tmp/evolve-prose-seed
       $EVOLVE ablate --condition prose=/tmp/evolve-prose-seed/skills --condition seed --seeds 3 "${SIX[@]}" \
         --archive experiments/packages/ablation.duckdb --out experiments/packages/ablation.jsonl ;;
-    ladder)  # issue 21: seed vs no skills on every val goal (2 seeds), then the ladder re-made with it
-      $EVOLVE ablate --condition none --condition seed --seeds 2 --split val \
+    ladder)  # issue 21: seed vs no skills, one turn (as runs score): every val goal at 2 seeds, then the train and
+             # test goals no archive had measured at 1 seed; then the ladder re-made from every archive
+      LADDER=(--config experiments/ladder/one-turn.toml)
+      $EVOLVE "${LADDER[@]}" ablate --condition none --condition seed --seeds 2 --split val \
         --archive experiments/ladder/val.duckdb --out experiments/ladder/val.jsonl
+      $EVOLVE "${LADDER[@]}" ablate --condition none --condition seed --seeds 1 \
+        --goal alzheimers-abeta-excitability --goal cabral-metastability --goal coupling-transition \
+        --goal delay-collective-frequency --goal depth-electrode-localisation --goal eeg-alpha \
+        --goal epilepsy-x0-inference --goal epileptor-focus --goal fc-sc-criticality --goal hopf-bifurcation-amplitude \
+        --goal jansen-rit-alpha --goal lesion-effect --goal paired-pulse-inhibition --goal parameter-space-exploration \
+        --goal persistent-activity --goal qif-bistability --goal resting-rhythm --goal rtms-depression \
+        --goal scalp-paradoxical-lateralisation --goal sensor-modalities --goal sinusoidal-entrainment \
+        --goal stroke-lesion --goal tumour-virtual-resection --goal wilson-cowan-coupling \
+        --goal wong-wang-exc-inh-coupling \
+        --archive experiments/ladder/rest.duckdb --out experiments/ladder/rest.jsonl
       $EVOLVE goals ladder --archive experiments/harness-v3/ablation.duckdb \
         --archive experiments/2026-12-evidence/evolution.duckdb --archive experiments/ladder/val-thin.duckdb \
-        --archive experiments/ladder/val.duckdb \
+        --archive experiments/ladder/val.duckdb --archive experiments/ladder/rest.duckdb \
         --save goals/ladder.toml ;;
     evidence)  # issue 18 item 5: the evolution arm, then the GEPA arm (each resumes where it stopped)
       rm -f .evolve/STOP
