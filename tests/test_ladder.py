@@ -66,6 +66,8 @@ def test_the_shipped_ladder_is_what_its_archives_measure(tmp_path, capsys):
             args[i] = str(tmp_path / f"{i}-{Path(arg).name}")
             shutil.copyfile(ROOT / arg, args[i])
     assert main(["--config", str(ROOT / "configs" / "default.toml"), *args]) == 0
+    counted = sum(e.seed.n + e.none.n for e in ladder.read(SHIPPED).values())
+    assert f"{counted} scored trial(s) counted" in capsys.readouterr().out  # each trial once, as the table counts
     # A new goal or new trials in a source archive change it: re-run the command in its header.
     assert ladder.read(tmp_path / "again.toml") == ladder.read(SHIPPED), f"goals/ladder.toml is stale: {command[2:]}"
 

@@ -208,7 +208,9 @@ def ladder_goals(args, config) -> int:
             for e in entries]
     print(format_table(("goal", "split", "seed mean", "n", "solved", "none mean", "n", "solved", "rung"), rows))
     counts = {r: sum(e.rung == r for e in entries) for r in ladder.RUNGS}
-    print(f"{len(entries)} goal(s), model {model}, {len(trials)} trial(s): "
+    counted = sum(e.seed.n + e.none.n for e in entries)
+    print(f"{len(entries)} goal(s), model {model}, {counted} scored trial(s) counted ({len(trials)} rows read: a "
+          f"trial kept in two archives counts once, a missing one not at all): "
           + ", ".join(f"{n} {r}" for r, n in counts.items() if n))
     if args.save:
         sources = " ".join(f"--archive {p}" for p in args.archive)
