@@ -2,14 +2,14 @@
 # The measurements that need an otherwise idle machine (llama.cpp's speed collapses under any other load), in the
 # order they unblock issues. Each step is resumable: finished trials come back from the trial cache, so stop with
 # Ctrl-C and run this again. Run from the repository root: bash experiments/idle-sitting/run.sh [STEP...]
-# Steps: harness8 harness6 packages ladder evidence (default: harness8 ladder evidence). experiments/harness-v7 was
+# Steps: harness8 harness6 packages ladder evidence (default: harness8 evidence; ladder was done 2026-12-08). experiments/harness-v7 was
 # made by this script's harness7 step at e9e7ae9 (seed side only).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EVOLVE=.venv/bin/evolve
 SIX=(--goal stimulus-evoked-response --goal conduction-delay --goal connectivity-normalisation --goal wong-wang-fc
      --goal bold-monitor --goal stochastic-vs-deterministic)
-steps=("${@:-harness8 ladder evidence}")
+steps=("${@:-harness8 evidence}")
 read -r -a steps <<< "${steps[*]}"
 
 for step in "${steps[@]}"; do
