@@ -43,6 +43,10 @@ class Reader(Reads):
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def notes(self) -> list[str]:
+        """The lines to tell the user on stderr about where the answer comes from (a snapshot, an upgraded copy)."""
+        return [note for note in (self.source_note(), self.upgrade_note()) if note]
+
     def upgrade_note(self) -> str | None:
         """A line for stderr when an older archive was read through an upgraded copy, else None."""
         if self.migrated_from is None:

@@ -27,9 +27,8 @@ def run(args, config) -> int:
 
     database = Path(args.run or config.paths.archive)
     with open_for_reading(database) as reader:
-        for note in (reader.source_note(), reader.upgrade_note()):
-            if note:
-                print(note, file=sys.stderr)
+        for note in reader.notes():
+            print(note, file=sys.stderr)
         run_id = reader.resolve_run(args.run_id)
         if args.best:
             best = reader.best(run_id)

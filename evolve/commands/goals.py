@@ -192,8 +192,8 @@ def ladder_goals(args, config) -> int:
             raise CommandError(f"no archive at {path}")
         try:
             with open_for_reading(path) as reader:
-                if reader.upgrade_note():
-                    print(reader.upgrade_note(), file=sys.stderr)
+                for note in reader.notes():
+                    print(note, file=sys.stderr)
                 trials += [t for t in reader.condition_trials(ladder.CONDITIONS) if t["model"] == model]
         except ArchiveError as error:
             raise CommandError(str(error)) from error

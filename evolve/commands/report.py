@@ -29,7 +29,7 @@ def run(args, config) -> int:
 
     database = Path(args.run or config.paths.archive)
     with open_for_reading(database) as reader:  # (an unusable archive or run: ArchiveError, said by evolve.cli)
-        notes = [n for n in (reader.source_note(), reader.upgrade_note()) if n]
+        notes = reader.notes()
         for note in notes:
             print(note, file=sys.stderr)
         run_id = reader.resolve_run(args.run_id)

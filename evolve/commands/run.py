@@ -197,13 +197,14 @@ def _check_config(archive, run_id: str, config, allow: bool) -> str | None:
     import dataclasses
     import json
 
+    from ..config import Config
     from ..engine.config_diff import compare
 
-    from ..config import Config
+    def plain(settings: Config) -> dict:  # as the archive keeps a run's configuration
+        return json.loads(json.dumps(dataclasses.asdict(settings), default=str))
 
-    current = json.loads(json.dumps(dataclasses.asdict(config), default=str))
-    defaults = json.loads(json.dumps(dataclasses.asdict(Config()), default=str))
-    change = compare(archive.run_config(run_id), current, defaults)
+    current = plain(config)
+    change = compare(archive.run_config(run_id), current, plain(Config()))
     if change.changed and not allow:
         shown = "\n  ".join(change.changes[:40]) + ("\n  ..." if len(change.changes) > 40 else "")
         return (f"the configuration differs from run {run_id}'s:\n  {shown}\n"

@@ -68,10 +68,8 @@ def run(args, config) -> int:
         raise CommandError(str(error)) from error
     database = Path(args.run or config.paths.archive)
     with open_for_reading(database) as reader:
-        if reader.upgrade_note():
-            print(reader.upgrade_note(), file=sys.stderr)
-        if reader.source_note():
-            print(reader.source_note(), file=sys.stderr)
+        for note in reader.notes():
+            print(note, file=sys.stderr)
         try:
             relation = reader.connection.sql(sql, params=params or None)
             table = relation.to_arrow_table() if relation is not None else None
